@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("vanguard.ui.urls")),
+    path("accounts/", include("vanguard.accounts.urls")),
+    path("orgs/", include("vanguard.organizations.urls")),
+    path("people/", include("vanguard.people.urls")),
+    path("imports/", include("vanguard.imports.urls")),
+    path("api/", api.urls),
+]

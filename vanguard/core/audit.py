@@ -1,0 +1,50 @@
+"""Writing audit rows. Every service calls `record` inside its transaction, so a write
+and its audit row land together or not at all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vanguard.core.context import current_ip
+from vanguard.core.models import AuditEntry
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj: Any = None,
+    summary: str = "",
+    changes: dict | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+) -> AuditEntry:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        actor=actor if is_user else None,
+        actor_name=(actor.get_username() if is_user else str(actor or ""))[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        summary=summary[:500],
+        changes=_jsonable(changes or {}),
+        ip=current_ip.get(),
+    )
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def diff(before: dict, after: dict) -> dict:
+    """The fields that changed, as {field: [old, new]}."""
+    return {k: [before.get(k), after[k]] for k in after if before.get(k) != after[k]}

@@ -1,0 +1,47 @@
+"""Reads that only the UI's pages combine (home page, audit log)."""
+
+from django.db.models import Count, Q
+
+from vanguard.accounts.models import Post
+from vanguard.accounts.policy import scope_of
+from vanguard.core.models import AuditEntry
+from vanguard.organizations.selectors import visible_organizations
+from vanguard.people.selectors import visible_people
+
+
+def home_summary(user) -> dict:
+    scope = scope_of(user)
+    out: dict = {"posts": scope.grants}
+    if scope.may("person.view") and scope.grants:
+        counts = visible_people(user).aggregate(
+            total=Count("id"),
+            full=Count("id", filter=Q(political_status="full")),
+            probationary=Count("id", filter=Q(political_status="probationary")),
+            pipeline=Count("id", filter=Q(political_status__in=["applicant", "activist", "candidate"])),
+            workers=Count("id", filter=Q(political_status="worker")),
+        )
+        out["counts"] = counts
+    if scope.may("org.view"):
+        out["org_counts"] = visible_organizations(user, include_closed=False).aggregate(
+            branches=Count("id", filter=Q(kind="branch")),
+            groups=Count("id", filter=Q(kind="group")),
+            committees=Count("id", filter=Q(kind__in=["committee", "general_branch"])),
+        )
+    return out
+
+
+def visible_audit(user, *, action: str = ""):
+    """The organisation department sees every row; a committee sees rows written by the
+    users who hold posts in its subtree."""
+    scope = scope_of(user)
+    qs = AuditEntry.objects.all()
+    if not scope.is_enterprise:
+        paths = [g.org_path for g in scope.grants_for("audit.view")]
+        cond = Q(pk__in=[])
+        for p in paths:
+            cond |= Q(organization__path__startswith=p)
+        users = Post.objects.filter(cond).values("user_id")
+        qs = qs.filter(actor_id__in=users)
+    if action:
+        qs = qs.filter(action=action)
+    return qs.order_by("-at", "-id")
