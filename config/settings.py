@@ -182,6 +182,7 @@ USE_TZ = True
 # --- Static files (all vendored, served by the app: the system runs on an intranet) ----
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -90,13 +90,18 @@ def test_applicant_must_be_eighteen():
 
 def test_dates_in_the_future_are_refused():
     problems = check_person(
-        facts(political_status="probationary", full_member_date=None, join_date=date(2026, 11, 24)), today=TODAY
+        facts(political_status="probationary", full_member_date=None, join_date=date(2026, 11, 24)),
+        today=TODAY,
     )
     assert "future" in codes(problems)
 
 
 def test_member_needs_join_date_and_worker_none():
-    assert "required" in codes(check_person(facts(join_date=None, full_member_date=None, political_status="probationary"), today=TODAY))
+    assert "required" in codes(
+        check_person(
+            facts(join_date=None, full_member_date=None, political_status="probationary"), today=TODAY
+        )
+    )
     assert "status_dates" in codes(check_person(facts(political_status="worker"), today=TODAY))
 
 
