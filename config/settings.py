@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "vanguard.sheets",
     "vanguard.imports",
     "vanguard.ui",
+    "vanguard.demo",
 ]
 
 MIDDLEWARE = [
