@@ -73,3 +73,23 @@ class LoginFailure(models.Model):
 
     def __str__(self):
         return f"{self.username} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API (mobile apps, HR systems). Only the SHA-256 of
+    the token is stored, so a copy of the database lets nobody call the API; a token
+    expires (API_TOKEN_HOURS, 8 h by default) and can be revoked (logout)."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField("令牌摘要", max_length=64, unique=True)
+    client = models.CharField("客户端", max_length=200, blank=True)
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间", db_index=True)
+    revoked_at = models.DateTimeField("注销时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self):
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
