@@ -10,9 +10,10 @@ Two ways in: `Authorization: Bearer <token>` (mobile apps, HR systems; tokens fr
 POST /api/auth/token) or the Django session of the web pages (htmx), with CSRF for
 writes."""
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from functools import wraps
-from typing import Any
+from typing import Annotated, Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth import logout as session_logout
@@ -22,6 +23,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
+from pydantic import BeforeValidator, StrictBool, StrictInt
 
 from vanguard.accounts import lockout, tokens
 from vanguard.accounts.models import Role
@@ -241,6 +243,22 @@ MAX_PAGE_SIZE = 200
 # hold line breaks and tabs.
 SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
+def _iso_date(value: Any) -> Any:
+    """Dates come as "YYYY-MM-DD" text only: pydantic would also take 0 (1970-01-01)
+    or a timestamp, which an HR system sends only by mistake."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("应为 YYYY-MM-DD 格式的日期")
+    return value
+
+
+# Body types: no silent coercion ("12" → 12, 1 → true, 0 → 1970-01-01).
+ApiDate = Annotated[date, BeforeValidator(_iso_date)]
+ApiInt = StrictInt
+ApiBool = StrictBool
 
 
 def text_field(default: Any, *, title: str, max_length: int, min_length: int | None = None, multiline=False):

@@ -10,6 +10,8 @@ from vanguard.accounts.api import (
     MAX_ID,
     MAX_PAGE,
     MAX_PAGE_SIZE,
+    ApiDate,
+    ApiInt,
     ApiRouter,
     id_field,
     paginate,
@@ -70,27 +72,27 @@ class OrgPage(Schema):
 class OrgCreateIn(Schema, extra="forbid"):
     name: str = text_field(..., title="组织名称", max_length=100, min_length=1)
     kind: OrgKind = Field(..., title="组织类型")
-    parent_id: int | None = id_field(None, title="上级组织")
-    established_on: date | None = Field(None, title="成立日期")
+    parent_id: ApiInt | None = id_field(None, title="上级组织")
+    established_on: ApiDate | None = Field(None, title="成立日期")
 
 
 class RenameIn(Schema, extra="forbid"):
     name: str = text_field(..., title="组织名称", max_length=100, min_length=1)
-    on: date | None = Field(None, title="日期")
+    on: ApiDate | None = Field(None, title="日期")
 
 
 class MoveIn(Schema, extra="forbid"):
-    parent_id: int = id_field(..., title="上级组织")
-    on: date | None = Field(None, title="日期")
+    parent_id: ApiInt = id_field(..., title="上级组织")
+    on: ApiDate | None = Field(None, title="日期")
 
 
 class MergeIn(Schema, extra="forbid"):
-    target_id: int = id_field(..., title="并入组织")
-    on: date | None = Field(None, title="日期")
+    target_id: ApiInt = id_field(..., title="并入组织")
+    on: ApiDate | None = Field(None, title="日期")
 
 
 class DissolveIn(Schema, extra="forbid"):
-    on: date | None = Field(None, title="日期")
+    on: ApiDate | None = Field(None, title="日期")
     note: str = text_field("", title="说明", max_length=500, multiline=True)
 
 

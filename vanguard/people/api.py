@@ -12,6 +12,9 @@ from vanguard.accounts.api import (
     MAX_PAGE,
     MAX_PAGE_SIZE,
     SINGLE_LINE,
+    ApiBool,
+    ApiDate,
+    ApiInt,
     ApiRouter,
     id_field,
     paginate,
@@ -93,46 +96,46 @@ class PersonFields(Schema, extra="forbid"):
 
     name: str = text_field(None, title="姓名", max_length=40, min_length=1)
     gender: Gender | None = Field(None, title="性别")
-    birth_date: date | None = Field(None, title="出生日期")
+    birth_date: ApiDate | None = Field(None, title="出生日期")
     id_number: str | None = text_field(None, title="身份证号", max_length=30)
     ethnicity: str = text_field(None, title="民族", max_length=20)
     native_place: str = text_field(None, title="籍贯", max_length=50)
     education: Education | None = Field(None, title="学历")
     phone: str = text_field(None, title="联系电话", max_length=30)
     political_status: PoliticalStatus = Field(None, title="政治面貌")
-    application_date: date | None = Field(None, title="申请入党日期")
-    join_date: date | None = Field(None, title="入党日期")
-    full_member_date: date | None = Field(None, title="转正日期")
-    group_id: int | None = id_field(None, title="党小组")
+    application_date: ApiDate | None = Field(None, title="申请入党日期")
+    join_date: ApiDate | None = Field(None, title="入党日期")
+    full_member_date: ApiDate | None = Field(None, title="转正日期")
+    group_id: ApiInt | None = id_field(None, title="党小组")
     party_post: str = text_field(None, title="党内职务", max_length=50)
-    work_district_id: int | None = id_field(None, title="区队")
-    crew_id: int | None = id_field(None, title="班组")
+    work_district_id: ApiInt | None = id_field(None, title="区队")
+    crew_id: ApiInt | None = id_field(None, title="班组")
     job_post: str = text_field(None, title="岗位", max_length=50)
     job_type: str = text_field(None, title="工种", max_length=50)
-    is_frontline: bool = Field(None, title="一线职工")
-    is_technician: bool = Field(None, title="专业技术人员")
-    is_backbone: bool = Field(None, title="生产骨干")
+    is_frontline: ApiBool = Field(None, title="一线职工")
+    is_technician: ApiBool = Field(None, title="专业技术人员")
+    is_backbone: ApiBool = Field(None, title="生产骨干")
     employment: Employment = Field(None, title="在岗情况")
-    is_in_difficulty: bool = Field(None, title="困难党员/职工")
-    is_mobile: bool = Field(None, title="流动党员")
+    is_in_difficulty: ApiBool = Field(None, title="困难党员/职工")
+    is_mobile: ApiBool = Field(None, title="流动党员")
     note: str = text_field(None, title="备注", max_length=2000, multiline=True)
 
 
 class PersonCreateIn(PersonFields):
     name: str = text_field(..., title="姓名", max_length=40, min_length=1)
-    branch_id: int = id_field(..., title="所在党支部")
+    branch_id: ApiInt = id_field(..., title="所在党支部")
 
 
 class TransferIn(Schema, extra="forbid"):
-    to_branch_id: int = id_field(..., title="转入支部")
-    to_group_id: int | None = id_field(None, title="转入党小组")
-    on: date | None = Field(None, title="转接日期")
+    to_branch_id: ApiInt = id_field(..., title="转入支部")
+    to_group_id: ApiInt | None = id_field(None, title="转入党小组")
+    on: ApiDate | None = Field(None, title="转接日期")
     note: str = text_field("", title="说明", max_length=200)
 
 
 class ArchiveIn(Schema, extra="forbid"):
     reason: ArchiveReason = Field(..., title="归档原因")
-    on: date | None = Field(None, title="归档日期")
+    on: ApiDate | None = Field(None, title="归档日期")
     note: str = text_field("", title="说明", max_length=200)
 
 
