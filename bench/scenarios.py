@@ -275,6 +275,7 @@ def bench_memory(files: dict[int, Path], fig: Figures) -> None:
         goal="≤ 1.5× for a 4× larger file (flat)",
         floor=f"{grow:.0f}× if memory grew with the file",
         ok=ratio <= 1.5,
+        note=f"{(large - small) * 1024 / (MEMORY_ROWS[1] - MEMORY_ROWS[0]):.2f} KB kept per extra row",
     )
 
 
