@@ -10,7 +10,9 @@ deadline (the first request of a test warms Django up).
 """
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.openapi import from_dict
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -21,6 +23,18 @@ from vanguard.accounts.models import Role
 
 schema = from_dict(api.get_openapi_schema())
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_transaction():
+    # Schemathesis calls the WSGI application itself, which (unlike Django's test
+    # client) lets request_started/finished close the database connection — and with
+    # it the test's transaction on PostgreSQL. Do what the test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture

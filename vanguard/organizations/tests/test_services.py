@@ -95,7 +95,7 @@ def test_dissolve_is_refused_while_people_remain(tree, make_person):
 def test_dissolved_branch_keeps_its_archived_members_findable(tree, make_person, users, client):
     from vanguard.people.services import archive_person
 
-    person = make_person(tree.branch2, name="孙掘进")
+    make_person(tree.branch2, name="孙掘进")
     for p in Person.objects.filter(branch=tree.branch2):  # 孙掘进 and 王外人 (users fixture)
         archive_person(person=p, reason="left_company", acting_user=None)
     services.dissolve_organization(organization=tree.group3, acting_user=None)
