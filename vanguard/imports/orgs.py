@@ -122,6 +122,8 @@ class _Tree:
                 if all(any(a == name for a in ancestors) for name in reversed(chain)):
                     kept.append(c)
             candidates = kept
+        if len({c.parent_text for c in candidates}) == 1:
+            candidates = candidates[:1]  # the same row twice: its duplicate is reported on its own
         if len(candidates) == 1:
             e.parent = candidates[0]
         elif len(candidates) > 1:
