@@ -64,3 +64,92 @@ def test_a_wrong_password_five_times_locks_the_account(live_server, users, page)
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("alert")).to_contain_text("锁定 30 分钟")
+
+
+def _roster(path, rows):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["综采一队党员花名册"])  # a title row above the header, as rosters have
+    ws.append(
+        ["姓名", "性别", "身份证号", "联系电话", "政治面貌", "入党日期", "转正日期", "所在党支部", "党小组"]
+    )
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_import_with_errors_then_an_import_that_succeeds(live_server, users, page, shot, tmp_path):
+    from datetime import date
+
+    from vanguard.people.rules import compose_id_number
+
+    good_id = compose_id_number("140105", date(1990, 5, 6), 201)
+    bad = _roster(
+        tmp_path / "bad.xlsx",
+        [
+            [
+                "周新",
+                "男",
+                good_id,
+                "13800001111",
+                "正式党员",
+                "2015.07.01",
+                "2016年7月1日",
+                "综采一队党支部",
+                "第一党小组",
+            ],
+            [
+                "吴错",
+                "男",
+                "140105199005060202",
+                "12345",
+                "正式党员",
+                "2015-07-01",
+                "2016-07-01",
+                "不存在党支部",
+                "",
+            ],
+        ],
+    )
+    login(page, live_server.url, "branch1_secretary")
+    page.get_by_role("link", name="导入").click()
+    page.goto(f"{live_server.url}/imports/roster/upload/")
+    page.set_input_files("#id_file", str(bad))
+    page.get_by_role("button", name="上传并预览").click()
+    errors = page.locator(".errors-table")
+    expect(page.get_by_role("alert")).to_contain_text("未写入任何数据")
+    expect(errors).to_contain_text("第 4 行")
+    expect(errors).to_contain_text("身份证号")
+    expect(errors).to_contain_text("所在党支部")
+    shot(page, "import-errors")
+    assert not Person.objects.filter(name="周新").exists()
+
+    good = _roster(
+        tmp_path / "good.xlsx",
+        [
+            [
+                "周新",
+                "男",
+                good_id,
+                "13800001111",
+                "正式党员",
+                "2015.07.01",
+                "2016年7月1日",
+                "综采一队党支部",
+                "第一党小组",
+            ],
+        ],
+    )
+    page.goto(f"{live_server.url}/imports/roster/upload/")
+    page.set_input_files("#id_file", str(good))
+    page.get_by_role("button", name="上传并预览").click()
+    expect(page.locator('[data-count="created"]')).to_have_text("1")
+    page.get_by_role("button", name="确认导入").click()
+    expect(page.get_by_role("status")).to_contain_text("导入完成：新建 1")
+    shot(page, "import-done")
+    person = Person.objects.get(name="周新")
+    assert person.join_date == date(2015, 7, 1) and person.full_member_date == date(2016, 7, 1)
+    assert person.group.name == "第一党小组"
