@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
+from django.db import connections, router
 from django.utils import timezone
 
 from vanguard.accounts.policy import scope_of
@@ -156,6 +158,64 @@ def _apply(person: Person, data: PersonData, names: Iterable[str]) -> None:
         setattr(person, name, getattr(data, name))
 
 
+def insert_rows(model, rows: list[dict], *, now) -> None:
+    """INSERT many rows with multi-row statements, bypassing the ORM's per-value preparation
+    (two thirds of the time of bulk_create for 10,000 people). `rows` map field names
+    (foreign keys by id) to Python values; a field left out takes its default, auto_now
+    fields take `now`. Values are adapted as the ORM would (dates, datetimes, JSON)."""
+    if not rows:
+        return
+    connection = connections[router.db_for_write(model)]
+    ops = connection.ops
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    preparers = []
+    for f in fields:
+        internal = f.get_internal_type()
+        if internal == "DateTimeField":
+            prep = ops.adapt_datetimefield_value
+        elif internal == "DateField":
+            prep = ops.adapt_datefield_value
+        elif internal == "JSONField":
+            prep = partial(f.get_db_prep_save, connection=connection)
+        else:
+            prep = None
+        auto = getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+        default = None if auto else f.get_default()
+        preparers.append((f.name, prep, auto, default))
+    now_db = ops.adapt_datetimefield_value(now)
+    params = []
+    for row in rows:
+        out = []
+        for name, prep, auto, default in preparers:
+            if auto:
+                out.append(now_db)
+                continue
+            value = row.get(name, default)
+            if hasattr(value, "pk"):
+                value = value.pk
+            if prep is not None and value is not None:
+                value = prep(value)
+            out.append(value)
+        params.append(out)
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(ops.quote_name(f.column) for f in fields)
+    row_marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # One multi-row INSERT per batch: PostgreSQL would otherwise see one statement per
+    # row. 30,000 parameters stay under SQLite's (32,766) and PostgreSQL's (65,535) caps.
+    size = max(1, min(BATCH * 2, 30_000 // len(fields)))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY: no statement to parse at all (psycopg splits a long VALUES list in Python).
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in params:
+                    copy.write_row(row)
+            return
+        for i in range(0, len(params), size):
+            batch = params[i : i + size]
+            sql = f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_marks] * len(batch))}"  # noqa: S608 (names from the model)
+            cursor.execute(sql, [v for row in batch for v in row])
+
+
 class Writer:
     """Writes staged rows in batches and counts them. `flush()` after the last batch;
     `summary()` writes the one "import.roster" audit row."""
@@ -172,6 +232,8 @@ class Writer:
     def _keys(self, name: str) -> tuple[str, str]:
         keys = self._pinyin.get(name)
         if keys is None:
+            if len(self._pinyin) > 2000:  # bounded: memory must not grow with the file
+                self._pinyin.clear()
             keys = self._pinyin[name] = rules.search_keys(name)
         return keys
 
@@ -193,25 +255,47 @@ class Writer:
         events: list[PersonEvent] = []
         audits: list[AuditEntry] = []
         if new:
-            people = []
-            for s in new:
-                person = Person()
-                _apply(person, s.data, FIELD_NAMES)
-                person.name_pinyin, person.name_initials = self._keys(person.name)
-                people.append(person)
-            Person.objects.bulk_create(people, batch_size=BATCH)
-            for person in people:
-                events.append(
-                    PersonEvent(
-                        person=person,
-                        kind=PersonEventKind.IMPORTED,
-                        on=self.on,
-                        to_branch_id=person.branch_id,
-                        summary="批量导入建档" + (f"（{self.source_name}）" if self.source_name else ""),
-                        actor=self.actor,
-                    )
+            now = timezone.now()
+            rows = []
+            for st in new:
+                values = {name: getattr(st.data, name) for name in FIELD_NAMES}
+                values["name_pinyin"], values["name_initials"] = self._keys(st.data.name)
+                rows.append(values)
+            insert_rows(Person, rows, now=now)
+            ids = dict(
+                Person.objects.filter(id_number__in=[st.data.id_number for st in new]).values_list(
+                    "id_number", "id"
                 )
-                audits.append(self._audit("person.create", person, f"导入建档：{person.name}", {}))
+            )
+            summary = "批量导入建档" + (f"（{self.source_name}）" if self.source_name else "")
+            actor_id = self.actor.pk if self.actor else None
+            event_rows, audit_rows = [], []
+            for st in new:
+                pk = ids[st.data.id_number]
+                event_rows.append(
+                    {
+                        "person": pk,
+                        "kind": PersonEventKind.IMPORTED.value,
+                        "on": self.on,
+                        "to_branch": st.data.branch.pk,
+                        "summary": summary,
+                        "actor": actor_id,
+                    }
+                )
+                audit_rows.append(
+                    {
+                        "actor": actor_id,
+                        "actor_name": self.actor_name,
+                        "action": "person.create",
+                        "object_type": "people.person",
+                        "object_id": str(pk),
+                        "summary": f"导入建档：{st.data.name}"[:500],
+                        "changes": {},
+                        "ip": self.ip,
+                    }
+                )
+            insert_rows(PersonEvent, event_rows, now=now)
+            insert_rows(AuditEntry, audit_rows, now=now)
         if changed:
             now = timezone.now()
             fields = {"updated_at", "name_pinyin", "name_initials"}

@@ -42,10 +42,11 @@ def generate(path: str, rows: int, *, shared_strings: bool = False) -> None:
 
     def body():
         for i in range(rows):
+            # 420 birth dates × 500 odd sequence numbers per region: unique ID numbers.
             born = date(1960 + i % 30, 1 + i % 12, 1 + i % 28)
             yield [
                 i + 1, f"张{chr(0x4E00 + i % 2000)}{chr(0x4E00 + i % 997)}", "男", "汉族",
-                born, id_number(f"{140105 + i // 500000}", born, 2 * (i % 500) + 1),
+                born, id_number(f"{140105 + i // 210000}", born, 2 * (i // 420 % 500) + 1),
                 "山西太原", "大学本科", f"139{i:08d}", "正式党员", date(born.year + 20, 3, 1),
                 f"{born.year + 23}.07", f"{born.year + 24}年7月1日", "综采一队党支部", "第一党小组", "",
                 "综采一队", "综采一班", "采煤机司机", "采煤工", "是", "否", "√", "在岗", "", "", "",
