@@ -12,8 +12,9 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin import lazy_pinyin
 
 from vanguard.core.errors import Problem
 from vanguard.core.text import normalize
@@ -104,11 +105,56 @@ def name_problems(value: str, field: str = "姓名") -> list[Problem]:
     return []
 
 
+# Surnames read differently from the character's common reading (单 is dan, but the
+# surname is Shan). Search keys must follow how people say the name.
+SURNAME_READINGS = {
+    "单": "shan",
+    "曾": "zeng",
+    "解": "xie",
+    "乐": "yue",
+    "朴": "piao",
+    "查": "zha",
+    "仇": "qiu",
+    "区": "ou",
+    "盖": "ge",
+    "缪": "miao",
+    "翟": "zhai",
+    "覃": "qin",
+    "繁": "po",
+    "种": "chong",
+    "员": "yun",
+    "秘": "bi",
+    "尉": "yu",
+    "长": "chang",
+    "柏": "bai",
+    "薄": "bo",
+    "卜": "bu",
+    "召": "shao",
+    "折": "she",
+    "沈": "shen",
+    "重": "chong",
+    "阚": "kan",
+    "藏": "zang",
+    "万": "wan",
+}
+
+
+@lru_cache(maxsize=20000)
+def _syllable(char: str) -> str:
+    return "".join(lazy_pinyin(char, errors="ignore")).lower()
+
+
 def search_keys(name: str) -> tuple[str, str]:
-    """(full pinyin, initials) for search: 张三 → ('zhangsan', 'zs')."""
-    syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore")]
-    initials = [s[0] for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if s]
-    return "".join(syllables)[:120], "".join(initials).lower()[:30]
+    """(full pinyin, initials) for search: 张三 → ('zhangsan', 'zs'); 单田芳 → ('shantianfang', 'stf').
+    Character by character (cached: the import computes this for every row), with the
+    surname reading for the first character."""
+    syllables = []
+    for i, char in enumerate(name):
+        syllable = SURNAME_READINGS.get(char) if i == 0 else None
+        syllable = syllable or _syllable(char)
+        if syllable:
+            syllables.append(syllable)
+    return "".join(syllables)[:120], "".join(s[0] for s in syllables)[:30]
 
 
 # --- masking ------------------------------------------------------------------------------

@@ -125,3 +125,16 @@ def test_compose_id_number_makes_valid_numbers():
     number = rules.compose_id_number("140105", date(1990, 2, 28), 123)
     assert rules.id_number_problems(number) == []
     assert rules.id_gender(number) == "male"
+
+
+@pytest.mark.parametrize(
+    ("name", "pinyin", "initials"),
+    [
+        ("单田芳", "shantianfang", "stf"),
+        ("曾国藩", "zengguofan", "zgf"),
+        ("解缙", "xiejin", "xj"),
+        ("吕布", "lvbu", "lb"),
+    ],
+)
+def test_search_keys_use_surname_readings(name, pinyin, initials):
+    assert rules.search_keys(name) == (pinyin, initials)
