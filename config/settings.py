@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "vanguard.people",
     "vanguard.sheets",
     "vanguard.imports",
+    "vanguard.admission",
     "vanguard.ui",
     "vanguard.demo",
 ]
