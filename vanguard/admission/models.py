@@ -32,6 +32,7 @@ class StepKind(models.TextChoices):
     ACTIVIST = "activist", "确定为入党积极分子"
     INSPECTION = "inspection", "培养考察（半年一次）"
     CANDIDATE = "candidate", "确定为发展对象"
+    SPONSORS = "sponsors", "确定入党介绍人"
     POLITICAL_REVIEW = "political_review", "政治审查"
     TRAINING = "training", "集中培训"
     COMMITTEE_REVIEW = "committee_review", "支委会审查"
