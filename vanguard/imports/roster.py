@@ -116,20 +116,28 @@ class ParsedRow:
 
 
 class Places:
-    """Resolves branch, group, work district and crew names, once per distinct text
-    (a roster of 10,000 rows names a few dozen places)."""
+    """Resolves branch, group, work district and crew names, once per distinct text,
+    against the organisation tree and units loaded once (a roster of 10,000 rows can
+    name thousands of branches and groups: no query per name)."""
 
     def __init__(self):
         self._branches: dict[str, tuple[Organization | None, str]] = {}
         self._groups: dict[tuple[int, str], tuple[Organization | None, str]] = {}
-        self._units: dict[int, dict[tuple[str, str], ProductionUnit]] = {}
+        self._units: dict[int, dict[tuple[str, str], ProductionUnit]] | None = None
+        self._directory: org_selectors.OrgDirectory | None = None
+
+    @property
+    def directory(self) -> org_selectors.OrgDirectory:
+        if self._directory is None:
+            self._directory = org_selectors.OrgDirectory()
+        return self._directory
 
     def branch(self, text: str) -> tuple[Organization | None, str]:
         if text not in self._branches:
-            org, reason = org_selectors.resolve_by_name(text, kind=OrgKind.BRANCH)
+            org, reason = self.directory.resolve(text, kind=OrgKind.BRANCH)
             if org is None and "找不到" in reason:
                 # Not a branch by that name: is it another kind? Then say so.
-                other, _ = org_selectors.resolve_by_name(text)
+                other, _ = self.directory.resolve(text)
                 if other is not None:
                     org, reason = other, ""
             self._branches[text] = (org, reason)
@@ -139,11 +147,11 @@ class Places:
         key = (branch.pk, text)
         if key not in self._groups:
             if "/" in text or "／" in text:
-                found = org_selectors.resolve_by_name(text)
+                found = self.directory.resolve(text)
             else:
-                found = org_selectors.resolve_by_name(text, among=Organization.objects.filter(parent=branch))
+                found = self.directory.resolve(text, parent_id=branch.pk)
                 if found[0] is None:
-                    other, _ = org_selectors.resolve_by_name(text, kind=OrgKind.GROUP)
+                    other, _ = self.directory.resolve(text, kind=OrgKind.GROUP)
                     found = (
                         (other, "")
                         if other is not None
@@ -153,17 +161,17 @@ class Places:
         return self._groups[key]
 
     def unit(self, branch: Organization, kind: str, name: str) -> ProductionUnit | None:
-        units = self._units.get(branch.pk)
-        if units is None:
-            units = self._units[branch.pk] = {
-                (u.kind, u.name): u
-                for u in ProductionUnit.objects.filter(
-                    organization__path__startswith=branch.path, is_active=True
-                )
-                .select_related("parent")
-                .order_by("-id")
-            }
-        return units.get((kind, name))
+        """A unit covered by the branch or one of its groups (the oldest when names repeat)."""
+        if self._units is None:
+            self._units = {}
+            orgs = self.directory.orgs
+            for u in ProductionUnit.objects.filter(is_active=True).select_related("parent").order_by("id"):
+                owner = orgs.get(u.organization_id)
+                if owner is None:
+                    continue
+                branch_id = owner.pk if owner.kind != OrgKind.GROUP else owner.parent_id
+                self._units.setdefault(branch_id, {}).setdefault((u.kind, u.name), u)
+        return self._units.get(branch.pk, {}).get((kind, name))
 
 
 def parse_row(number: int, values: list, index: dict[str, int], places: Places) -> ParsedRow:

@@ -105,3 +105,43 @@ def _ends_with(org: Organization, chain: list[str], names: dict[int, str]) -> bo
     "一矿党委/综采一队党支部" also finds a branch under a general branch of 一矿党委."""
     ancestors = iter(names.get(i, "") for i in org.ancestor_ids)
     return all(any(a == name for a in ancestors) for name in chain)
+
+
+class OrgDirectory:
+    """Every active organisation, loaded once, for resolving many names without a query
+    each (the roster import names thousands of branches and groups). Same answers and
+    messages as `resolve_by_name`."""
+
+    def __init__(self, queryset: QuerySet[Organization] | None = None):
+        qs = (queryset if queryset is not None else Organization.objects.all()).filter(
+            status=OrgStatus.ACTIVE
+        )
+        # Only the columns a resolution needs: timestamps cost more to convert than the rest.
+        fields = ("id", "name", "kind", "parent_id", "path", "depth", "status", "sort_order")
+        self.orgs: dict[int, Organization] = {o.pk: o for o in qs.only(*fields).order_by("path")}
+        self.by_name: dict[str, list[Organization]] = {}
+        self.by_parent_and_name: dict[tuple[int | None, str], list[Organization]] = {}
+        for o in self.orgs.values():
+            self.by_name.setdefault(o.name, []).append(o)
+            self.by_parent_and_name.setdefault((o.parent_id, o.name), []).append(o)
+        self._names = {pk: o.name for pk, o in self.orgs.items()}
+
+    def resolve(
+        self, text: str, *, kind: str | None = None, parent_id: int | None = None
+    ) -> tuple[Organization | None, str]:
+        parts = [p.strip() for p in text.replace("／", "/").split("/") if p.strip()]
+        if not parts:
+            return None, "不能为空"
+        pool = (
+            self.by_name.get(parts[-1], [])
+            if parent_id is None
+            else self.by_parent_and_name.get((parent_id, parts[-1]), [])
+        )
+        candidates = [o for o in pool if kind is None or o.kind == kind]
+        if len(parts) > 1:
+            candidates = [c for c in candidates if _ends_with(c, parts[:-1], self._names)]
+        if not candidates:
+            return None, f"找不到名为“{text}”的组织"
+        if len(candidates) > 1:
+            return None, f"有 {len(candidates)} 个组织都叫“{parts[-1]}”，请写明上级，如“上级党委/{parts[-1]}”"
+        return candidates[0], ""

@@ -85,16 +85,18 @@ class Person(TimeStampedModel):
         max_length=20,
         choices=PoliticalStatus.choices,
         default=PoliticalStatus.WORKER,
-        db_index=True,
     )
     application_date = models.DateField("申请入党日期", null=True, blank=True)
     join_date = models.DateField("入党日期", null=True, blank=True)
     full_member_date = models.DateField("转正日期", null=True, blank=True)
+    # No single-column indexes on branch and group: the composite indexes in Meta start
+    # with them (fewer indexes to maintain on every import).
     branch = models.ForeignKey(
         "organizations.Organization",
         verbose_name="所在党支部",
         on_delete=models.PROTECT,
         related_name="people",
+        db_index=False,
     )
     group = models.ForeignKey(
         "organizations.Organization",
@@ -103,6 +105,7 @@ class Person(TimeStampedModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="group_people",
+        db_index=False,
     )
     party_post = models.CharField("党内职务", max_length=50, blank=True)
 
