@@ -730,13 +730,12 @@ _CANDIDATE: tuple[RuleFn, ...] = (*_ACTIVIST, _inspections, _cultivation)
 _SPONSORED: tuple[RuleFn, ...] = (*_CANDIDATE, _sponsors)
 _REVIEWED: tuple[RuleFn, ...] = (*_SPONSORED, _political_review, _training)
 _PRE_REVIEWED: tuple[RuleFn, ...] = (*_REVIEWED, _pre_review)
+# Knowledge, motive and duties (五查之三、四) are the committee's judgement at approval:
+# they are not asked for at the congress (the committee's talk comes after it).
 _VOTED: tuple[RuleFn, ...] = (
     *_PRE_REVIEWED,
     _volunteer_form,
-    _knowledge,
-    _motive,
     _notice_objection,
-    _duties,
     _congress_record,
     _quorum,
     _majority,
@@ -867,7 +866,7 @@ def full_member_date(congress_date: date, extension_months: int | None = None) -
 def check_probation_outcome(
     outcome: str,
     *,
-    congress_date: date,
+    congress_date: date | None,
     extension_months: int | None,
     extended_before: bool,
     outcome_congress_date: date | None,
@@ -885,6 +884,8 @@ def check_probation_outcome(
         raise ValueError(f"unknown probation outcome {outcome!r}; one of {', '.join(OUTCOMES)}")
     found: list[Finding] = []
     when = outcome_congress_date or on
+    if congress_date is None:
+        return [_finding("probation_order", when, "没有接收为预备党员的支部党员大会记录，无法确定预备期")]
     ext = rule_in_force("probation_extension", when).params
     end = probation_end(congress_date)
 

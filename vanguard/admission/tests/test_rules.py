@@ -426,6 +426,10 @@ def test_volunteer_form_requires_the_pre_review():
 def test_congress_requires_everything_before_the_vote():
     x = valid(committee_talk_date=None, approval_date=None)
     assert step("congress", x) == []
+    # the committee's talk (where the motive is judged) comes after the congress
+    assert (
+        step("congress", replace(x, knowledge_passed=None, motive_ok=None, able_to_fulfil_duties=None)) == []
+    )
     assert step("congress", replace(x, volunteer_form_date=None)) == ["volunteer_form"]
     assert step("congress", replace(x, sponsors=(FULL,))) == ["sponsors"]
     assert step("congress", replace(x, political_review_date=None)) == ["political_review"]
@@ -525,6 +529,10 @@ def outcome(kind="conversion", **kw):
 )
 def test_probation_outcomes(kind, kw, expected):
     assert outcome(kind, **kw) == expected
+
+
+def test_probation_without_the_admitting_congress_cannot_be_judged():
+    assert outcome(congress_date=None) == ["probation_order"]
 
 
 def test_probation_messages_cite_the_articles():
