@@ -8,5 +8,6 @@ urlpatterns = [
     path("orgs/", include("vanguard.organizations.urls")),
     path("people/", include("vanguard.people.urls")),
     path("imports/", include("vanguard.imports.urls")),
+    path("admission/", include("vanguard.admission.urls")),
     path("api/", api.urls),
 ]

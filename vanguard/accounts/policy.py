@@ -18,6 +18,9 @@ The role matrix (docs/decisions/0002-roles-and-scope.md):
 | import.orgs     | all   | subtree         | —       | —       | —       | —       |
 | import.roster   | all   | subtree         | branch  | —       | —       | —       |
 | audit.view      | all   | subtree*        | —       | —       | —       | —       |
+| admission.view  | all   | subtree         | branch  | branch  | —       | —       |
+| admission.record| all   | subtree         | branch  | branch  | —       | —       |
+| admission.approve| all  | subtree         | —       | —       | —       | —       |
 
 (* a committee sees the audit rows written by users whose posts lie in its subtree.)
 """
@@ -86,6 +89,23 @@ ACTIONS: dict[str, set[str]] = {
         Role.BRANCH_SECRETARY,
     },
     "audit.view": {Role.ORG_DEPARTMENT, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_ORGANIZER},
+    # Admission (issue 3): the branch records its steps; the party committee pre-reviews,
+    # talks with the candidate and approves (细则 art. 18, 22, 23).
+    "admission.view": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+        Role.BRANCH_COMMITTEE_MEMBER,
+    },
+    "admission.record": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+        Role.BRANCH_COMMITTEE_MEMBER,
+    },
+    "admission.approve": {Role.ORG_DEPARTMENT, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_ORGANIZER},
 }
 # Actions a plain member may take on their own record.
 SELF_ACTIONS = {"person.view", "person.unmask"}
@@ -158,21 +178,22 @@ class Scope:
                 q |= Q(**{f"{prefix}path__startswith": g.org_path})
         return q
 
-    def people_q(self, action: str = "person.view") -> Q:
-        """People the user may take `action` on. Works on Person (fields branch, group)."""
+    def people_q(self, action: str = "person.view", prefix: str = "") -> Q:
+        """People the user may take `action` on. Works on Person (fields branch, group);
+        `prefix` points at a Person from another model ("person__")."""
         grants = self.grants_for(action)
         if any(g.role == Role.ORG_DEPARTMENT for g in grants):
             return Q()
         q = Q(pk__in=[])
         for g in grants:
             if g.role == Role.GROUP_LEADER:
-                q |= Q(group_id=g.org_id)
+                q |= Q(**{f"{prefix}group_id": g.org_id})
             elif g.org_kind == "branch":
-                q |= Q(branch_id=g.org_id)
+                q |= Q(**{f"{prefix}branch_id": g.org_id})
             else:
-                q |= Q(branch__path__startswith=g.org_path)
+                q |= Q(**{f"{prefix}branch__path__startswith": g.org_path})
         if action in SELF_ACTIONS and self.person_id:
-            q |= Q(pk=self.person_id)
+            q |= Q(**{f"{prefix}pk": self.person_id})
         return q
 
     def allows_org(self, action: str, org) -> bool:

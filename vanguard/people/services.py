@@ -379,3 +379,71 @@ def record_export(*, acting_user, what: str, count: int) -> None:
         summary=f"导出{what}（{count} 人）",
         changes={"count": count},
     )
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def set_party_standing(
+    *,
+    person: Person,
+    status: str,
+    on: date,
+    reason: str,
+    acting_user,
+    application_date=_UNSET,
+    join_date=_UNSET,
+    full_member_date=_UNSET,
+) -> Person:
+    """Move a person along 群众 → … → 正式党员. Called by the admission pipeline, which
+    has checked the admission rules; the personal-data rules are checked again here."""
+    person = Person.objects.select_for_update().select_related("branch").get(pk=person.pk)
+    _require_open(person)
+    before = snapshot(person)
+    person.political_status = status
+    for name, value in (
+        ("application_date", application_date),
+        ("join_date", join_date),
+        ("full_member_date", full_member_date),
+    ):
+        if value is not _UNSET:
+            setattr(person, name, value)
+    problems = rules.check_person(
+        rules.PersonFacts(
+            name=person.name,
+            gender=person.gender,
+            birth_date=person.birth_date,
+            id_number=person.id_number,
+            phone=person.phone,
+            political_status=person.political_status,
+            application_date=person.application_date,
+            join_date=person.join_date,
+            full_member_date=person.full_member_date,
+        ),
+        today=_today(),
+    )
+    if problems:
+        raise DomainError(problems)
+    changes = audit.diff(before, snapshot(person))
+    if not changes:
+        return person
+    person.save(
+        update_fields=["political_status", "application_date", "join_date", "full_member_date", "updated_at"]
+    )
+    PersonEvent.objects.create(
+        person=person,
+        kind=PersonEventKind.UPDATED,
+        on=on,
+        summary=reason,
+        changes=changes,
+        actor=_user(acting_user),
+    )
+    audit.record(
+        actor=acting_user,
+        action="person.standing",
+        obj=person,
+        summary=f"{person.name}：{reason}",
+        changes=changes,
+    )
+    return person

@@ -10,6 +10,8 @@ The expectations below are written out by hand from the role table in
 docs/decisions/0002-roles-and-scope.md, not read from the code under test.
 """
 
+from datetime import date
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
@@ -28,6 +30,9 @@ ALLOWED = {
         "import.orgs",
         "import.roster",
         "audit.view",
+        "admission.view",
+        "admission.record",
+        "admission.approve",
     },
     Role.COMMITTEE_SECRETARY: {
         "org.view",
@@ -39,6 +44,9 @@ ALLOWED = {
         "import.orgs",
         "import.roster",
         "audit.view",
+        "admission.view",
+        "admission.record",
+        "admission.approve",
     },
     Role.COMMITTEE_ORGANIZER: {
         "org.view",
@@ -50,6 +58,9 @@ ALLOWED = {
         "import.orgs",
         "import.roster",
         "audit.view",
+        "admission.view",
+        "admission.record",
+        "admission.approve",
     },
     Role.BRANCH_SECRETARY: {
         "org.view",
@@ -59,8 +70,17 @@ ALLOWED = {
         "person.unmask",
         "register.export",
         "import.roster",
+        "admission.view",
+        "admission.record",
     },
-    Role.BRANCH_COMMITTEE_MEMBER: {"org.view", "person.view", "person.manage", "register.export"},
+    Role.BRANCH_COMMITTEE_MEMBER: {
+        "org.view",
+        "person.view",
+        "person.manage",
+        "register.export",
+        "admission.view",
+        "admission.record",
+    },
     Role.GROUP_LEADER: {"org.view", "person.view"},
     "member": {"person.view", "person.unmask"},
 }
@@ -97,8 +117,28 @@ def test_the_walk_sees_the_pages():
 CASES = [(f"{ns}{p.name}", p) for ns, _, p in site_patterns()]
 
 
-def _objects(tree, role):
-    """(inside, outside) objects for a role: organisations and people."""
+@pytest.fixture
+def dossiers(tree, make_person):
+    """Admission dossiers of an applicant in 综采一队 (inside most scopes) and in 二矿."""
+    from vanguard.admission.services import open_dossier
+
+    def applicant(branch, group, name):
+        p = make_person(
+            branch,
+            name=name,
+            group=group,
+            political_status="worker",
+            application_date=None,
+            join_date=None,
+            full_member_date=None,
+        )
+        return open_dossier(person=p, on=date(2025, 1, 6), acting_user=None)
+
+    return applicant(tree.branch1, tree.group1, "周申请"), applicant(tree.branch2, tree.group3, "吴申请")
+
+
+def _objects(tree, role, dossiers):
+    """(inside, outside) objects for a role: organisations, people and dossiers."""
     org_in = {
         Role.ORG_DEPARTMENT: tree.mine2,
         Role.COMMITTEE_SECRETARY: tree.branch1,
@@ -111,22 +151,35 @@ def _objects(tree, role):
     person_in = Person.objects.get(name="李党员")
     person_out = Person.objects.get(name="王外人")
     if role == Role.ORG_DEPARTMENT:
-        return org_in, None, person_in, None
-    return org_in, tree.group3, person_in, person_out
+        return (org_in, person_in, dossiers[0]), None
+    return (org_in, person_in, dossiers[0]), (tree.group3, person_out, dossiers[1])
 
 
-def _kwargs(pattern, org, person):
+def _kwargs(pattern, objects):
+    org, person, dossier = objects
     keys = set(pattern.pattern.converters)
+    policy = pattern.callback.vanguard_policy
     kwargs = {}
     if "pk" in keys:
-        kwargs["pk"] = person.pk if pattern.callback.vanguard_policy.startswith("person") else org.pk
+        if policy.startswith("person"):
+            kwargs["pk"] = person.pk
+        elif policy.startswith("admission"):
+            kwargs["pk"] = dossier.pk
+        else:
+            kwargs["pk"] = org.pk
+    if "person_pk" in keys:
+        kwargs["person_pk"] = dossier.person_id
     if "field" in keys:
         kwargs["field"] = "phone"
     if "kind" in keys:
-        kwargs["kind"] = "roster"
+        kwargs["kind"] = "application_talk" if policy.startswith("admission") else "roster"
     if "token" in keys:  # an upload token that is not the user's: never found
         kwargs["token"] = "0" * 32
     return kwargs
+
+
+def _takes_object(pattern):
+    return bool({"pk", "person_pk"} & set(pattern.pattern.converters))
 
 
 def _call(client, name, pattern, kwargs):
@@ -138,10 +191,10 @@ def _call(client, name, pattern, kwargs):
 
 
 @pytest.mark.parametrize(("name", "pattern"), CASES, ids=[c[0] for c in CASES])
-def test_anonymous_users_are_sent_to_login(client, tree, users, name, pattern):
+def test_anonymous_users_are_sent_to_login(client, tree, users, dossiers, name, pattern):
     policy = pattern.callback.vanguard_policy
-    org_in, _, person_in, _ = _objects(tree, Role.ORG_DEPARTMENT)
-    response = _call(client, name, pattern, _kwargs(pattern, org_in, person_in))
+    inside, _ = _objects(tree, Role.ORG_DEPARTMENT, dossiers)
+    response = _call(client, name, pattern, _kwargs(pattern, inside))
     if policy == PUBLIC:
         assert response.status_code in (200, 302)
     else:
@@ -150,31 +203,30 @@ def test_anonymous_users_are_sent_to_login(client, tree, users, name, pattern):
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
 @pytest.mark.parametrize(("name", "pattern"), CASES, ids=[c[0] for c in CASES])
-def test_each_role_gets_what_its_post_allows(client, tree, users, role, name, pattern):
+def test_each_role_gets_what_its_post_allows(client, tree, users, dossiers, role, name, pattern):
     policy = pattern.callback.vanguard_policy
     client.force_login(users[role])
-    org_in, org_out, person_in, person_out = _objects(tree, role)
+    inside, outside = _objects(tree, role, dossiers)
     if policy in (PUBLIC, AUTHENTICATED):
-        response = _call(client, name, pattern, _kwargs(pattern, org_in, person_in))
+        response = _call(client, name, pattern, _kwargs(pattern, inside))
         assert response.status_code in (200, 302)
         return
     allowed = policy in ALLOWED[role]
-    response = _call(client, name, pattern, _kwargs(pattern, org_in, person_in))
+    response = _call(client, name, pattern, _kwargs(pattern, inside))
     if not allowed:
         assert response.status_code == 403, f"{role} must not reach {name}"
         return
-    takes_object = "pk" in pattern.pattern.converters
-    if takes_object:
+    if _takes_object(pattern):
         assert response.status_code not in (403, 404), f"{role} must reach {name} inside the scope"
-        if org_out is not None:
-            outside = _call(client, name, pattern, _kwargs(pattern, org_out, person_out))
-            assert outside.status_code == 404, f"{role} must not reach {name} outside the scope"
+        if outside is not None:
+            answer = _call(client, name, pattern, _kwargs(pattern, outside))
+            assert answer.status_code == 404, f"{role} must not reach {name} outside the scope"
     else:
         assert response.status_code != 403
 
 
 @pytest.mark.parametrize("role", ROLES, ids=str)
-def test_nothing_outside_the_scope_changes_through_any_post(client, tree, users, role):
+def test_nothing_outside_the_scope_changes_through_any_post(client, tree, users, dossiers, role):
     """POSTing to every write URL with ids outside the scope leaves the outsider alone."""
     if role == Role.ORG_DEPARTMENT:
         return
@@ -182,21 +234,24 @@ def test_nothing_outside_the_scope_changes_through_any_post(client, tree, users,
     outsider = Person.objects.get(name="王外人")
     before = (outsider.branch_id, outsider.status, outsider.name, outsider.updated_at)
     group3_before = (tree.group3.name, tree.group3.status)
+    steps_before = dossiers[1].steps.count()
+    _, outside = _objects(tree, role, dossiers)
     for name, pattern in CASES:
-        if "pk" not in pattern.pattern.converters:
+        if not _takes_object(pattern):
             continue
-        kwargs = _kwargs(pattern, tree.group3, outsider)
         client.post(
-            reverse(name, kwargs=kwargs),
+            reverse(name, kwargs=_kwargs(pattern, outside)),
             {
                 "name": "改名",
                 "reason": "deceased",
                 "to_branch": tree.branch1.pk,
                 "target": tree.group1.pk,
                 "new_parent": tree.branch1.pk,
+                "on": "2025-02-01",
             },
         )
     outsider.refresh_from_db()
     tree.group3.refresh_from_db()
     assert (outsider.branch_id, outsider.status, outsider.name, outsider.updated_at) == before
     assert (tree.group3.name, tree.group3.status) == group3_before
+    assert dossiers[1].steps.count() == steps_before

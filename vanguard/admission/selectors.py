@@ -1,0 +1,155 @@
+"""Reads of admission dossiers, scoped by the acting user, and the translation of the
+recorded steps into the plain facts `rules` judges."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, Q, QuerySet
+
+from vanguard.accounts.policy import scope_of
+from vanguard.admission import rules
+from vanguard.admission.models import OPEN_STAGES, Dossier, Stage, Step, StepKind
+from vanguard.core.errors import NotFoundOrForbidden
+from vanguard.organizations.selectors import visible_organizations
+
+
+def visible_dossiers(user, *, action: str = "admission.view") -> QuerySet[Dossier]:
+    return Dossier.objects.filter(scope_of(user).people_q(action, prefix="person__"))
+
+
+def get_dossier(user, pk, *, action: str = "admission.view") -> Dossier:
+    try:
+        return visible_dossiers(user, action=action).select_related("person", "person__branch").get(pk=pk)
+    except (Dossier.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrForbidden from None
+
+
+def effective_steps(steps) -> list[Step]:
+    """The steps that stand: a corrected step is replaced by its correction."""
+    steps = list(steps)
+    corrected = {s.corrects_id for s in steps if s.corrects_id}
+    return [s for s in steps if s.pk not in corrected]
+
+
+def latest(steps: list[Step]) -> dict[str, Step]:
+    out: dict[str, Step] = {}
+    for s in sorted(steps, key=lambda s: (s.on, s.pk or 0)):
+        out[s.kind] = s
+    return out
+
+
+def facts(dossier: Dossier, steps: list[Step]) -> rules.Dossier:
+    """The dossier as the rules see it, from its effective steps."""
+    steps = effective_steps(steps)
+    last = latest(steps)
+
+    def on(kind):
+        step = last.get(kind)
+        return step.on if step else None
+
+    def data(kind, key, default=None):
+        step = last.get(kind)
+        return step.data.get(key, default) if step else default
+
+    notice = last.get(StepKind.NOTICE)
+    congress = last.get(StepKind.CONGRESS)
+    training = last.get(StepKind.TRAINING)
+    mentors = data(StepKind.ACTIVIST, "mentors", None)
+    sponsors = data(StepKind.SPONSORS, "sponsors", None)
+    return rules.Dossier(
+        birth_date=dossier.person.birth_date,
+        application_date=on(StepKind.APPLICATION),
+        application_talk_date=on(StepKind.APPLICATION_TALK),
+        activist_date=on(StepKind.ACTIVIST),
+        mentors=tuple(rules.Mentor(full_member=bool(m.get("full_member"))) for m in mentors or ()),
+        inspections=tuple(sorted(s.on for s in steps if s.kind == StepKind.INSPECTION)),
+        candidate_date=on(StepKind.CANDIDATE),
+        sponsors=tuple(rules.Mentor(full_member=bool(m.get("full_member"))) for m in sponsors or ()),
+        political_review_date=on(StepKind.POLITICAL_REVIEW),
+        training=rules.Training(days=training.data.get("days"), hours=training.data.get("hours"))
+        if training
+        else None,
+        committee_review_date=on(StepKind.COMMITTEE_REVIEW),
+        notice=rules.Notice(
+            start=_date(notice.data.get("start")),
+            end=_date(notice.data.get("end")),
+            objections=tuple(
+                rules.Objection(resolved=bool(o.get("resolved"))) for o in notice.data.get("objections", [])
+            ),
+        )
+        if notice
+        else None,
+        pre_review_date=on(StepKind.PRE_REVIEW),
+        knowledge_passed=data(StepKind.TRAINING, "knowledge_passed"),
+        # The branch committee's review judges the motive before the vote; the party
+        # committee's talk may revise that judgement: the latest one stands.
+        motive_ok=_first_known(
+            data(StepKind.COMMITTEE_TALK, "motive_ok"), data(StepKind.COMMITTEE_REVIEW, "motive_ok")
+        ),
+        able_to_fulfil_duties=data(StepKind.COMMITTEE_REVIEW, "able_to_fulfil_duties"),
+        congress=rules.Congress(
+            date=congress.on,
+            should_attend=congress.data.get("should_attend"),
+            present=congress.data.get("present"),
+            in_favour=congress.data.get("in_favour"),
+        )
+        if congress
+        else None,
+        committee_talk_date=on(StepKind.COMMITTEE_TALK),
+        approval_date=on(StepKind.APPROVAL),
+        special_case=dossier.special_case,
+        volunteer_form_date=on(StepKind.VOLUNTEER_FORM),
+    )
+
+
+def _first_known(*values):
+    return next((v for v in values if v is not None), None)
+
+
+def _date(value):
+    from datetime import date
+
+    return date.fromisoformat(value) if value else None
+
+
+def steps_of(dossier: Dossier) -> list[Step]:
+    return list(dossier.steps.select_related("recorded_by").order_by("on", "id"))
+
+
+def board(user, *, branch_id: int | None = None) -> dict:
+    """How many people are at each open stage, per branch, for the user's scope: one
+    aggregate query and one for the branch names, whatever the size."""
+    qs = visible_dossiers(user).filter(stage__in=OPEN_STAGES)
+    if branch_id:
+        qs = qs.filter(Q(person__branch_id=branch_id))
+    rows = qs.values("person__branch_id", "stage").annotate(n=Count("id"))
+    per_branch: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OPEN_STAGES, 0))
+    totals = dict.fromkeys(OPEN_STAGES, 0)
+    for row in rows:
+        per_branch[row["person__branch_id"]][row["stage"]] = row["n"]
+        totals[row["stage"]] += row["n"]
+    branches = {
+        o.pk: o
+        for o in visible_organizations(user).filter(pk__in=list(per_branch)).only("id", "name", "path")
+    }
+    labels = [Stage(s).label for s in OPEN_STAGES]
+    lines = sorted(
+        (
+            {
+                "branch": branches[b],
+                "cells": list(zip(labels, [counts[s] for s in OPEN_STAGES], strict=True)),
+                "total": sum(counts.values()),
+            }
+            for b, counts in per_branch.items()
+            if b in branches
+        ),
+        key=lambda line: line["branch"].path,
+    )
+    return {
+        "stages": labels,
+        "lines": lines,
+        "totals": [totals[s] for s in OPEN_STAGES],
+        "summary": list(zip(labels, [totals[s] for s in OPEN_STAGES], strict=True)),
+        "total": sum(totals.values()),
+    }
