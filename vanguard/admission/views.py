@@ -79,11 +79,13 @@ def detail(request, pk):
     scope = scope_of(request.user)
     can_record = scope.allows_person("admission.record", dossier.person)
     can_approve = scope.allows_person("admission.approve", dossier.person)
+    done = {s.kind for s in selectors.effective_steps(steps)}
     allowed = (
         [
             StepKind(k)
             for k in services.ALLOWED_AT[dossier.stage]
             if (can_approve if k in services.COMMITTEE_STEPS else can_record)
+            and (k in services.REPEATABLE or k not in done)
         ]
         if not dossier.archived_on
         else []
