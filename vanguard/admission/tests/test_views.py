@@ -111,8 +111,11 @@ def test_opening_a_dossier_from_the_member_card(applicant, users, client):
     assert applicant.political_status == "applicant" and applicant.application_date == date(2025, 3, 3)
 
 
-def test_next_steps_offer_only_what_is_not_yet_recorded(candidate, users, client):
+def test_next_steps_offer_only_what_is_not_yet_recorded(candidate, mentors, users, client):
     client.force_login(users[Role.COMMITTEE_ORGANIZER])
-    allowed = client.get(reverse("admission:detail", args=[candidate.pk])).context["allowed"]
-    assert StepKind.SPONSORS in allowed and StepKind.APPROVAL in allowed
-    assert StepKind.CANDIDATE not in allowed  # recorded, and a past stage
+    url = reverse("admission:detail", args=[candidate.pk])
+    assert StepKind.SPONSORS in client.get(url).context["allowed"]
+    walk(candidate, TO_APPROVAL[:1], mentors, users)
+    allowed = client.get(url).context["allowed"]
+    assert StepKind.SPONSORS not in allowed
+    assert StepKind.POLITICAL_REVIEW in allowed and StepKind.APPROVAL in allowed
