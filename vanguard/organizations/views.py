@@ -72,17 +72,6 @@ def _kind_choices():
     return OrgKind.choices
 
 
-def _run(request, org, fn, success: str):
-    try:
-        fn()
-    except DomainError as exc:
-        for m in exc.messages:
-            messages.error(request, m)
-    else:
-        messages.success(request, success)
-    return redirect("organizations:detail", pk=org.pk)
-
-
 def _form_errors(request, form):
     for field, errs in form.errors.items():
         label = form.fields[field].label if field in form.fields else ""
@@ -90,143 +79,101 @@ def _form_errors(request, form):
             messages.error(request, f"{label}：{e}" if label else e)
 
 
-@require_POST
-@requires("org.manage")
-def create_child(request, pk):
-    parent = _get(request, pk)
-    form = forms.CreateChildForm(request.POST)
+def _managed(request, pk, label: str):
+    """An organisation named in a form, which the user must be able to manage."""
+    try:
+        return selectors.get_organization(request.user, pk, action="org.manage")
+    except NotFoundOrForbidden:
+        raise DomainError(f"{label}：不存在或超出您的管理范围", field=label) from None
+
+
+def _act(request, pk, form_class, act):
+    """The shape of every management action: parse the form, call one service through
+    `act(org, cleaned_data)` → (organisation to show next, success message), and show
+    each refusal as a message on the organisation's page."""
+    org = _get(request, pk)
+    form = form_class(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
-        return redirect("organizations:detail", pk=parent.pk)
-    created = {}
-
-    def go():
-        created["org"] = services.create_organization(
-            name=form.cleaned_data["name"],
-            kind=form.cleaned_data["kind"],
-            parent=parent,
-            acting_user=request.user,
-            established_on=form.cleaned_data["established_on"],
-        )
-
+        return redirect("organizations:detail", pk=org.pk)
     try:
-        go()
+        shown, message = act(org, form.cleaned_data)
     except DomainError as exc:
         for m in exc.messages:
             messages.error(request, m)
-        return redirect("organizations:detail", pk=parent.pk)
-    messages.success(request, f"已建立“{created['org'].name}”")
-    return redirect("organizations:detail", pk=created["org"].pk)
+        return redirect("organizations:detail", pk=org.pk)
+    messages.success(request, message)
+    return redirect("organizations:detail", pk=shown.pk)
+
+
+@require_POST
+@requires("org.manage")
+def create_child(request, pk):
+    def act(parent, c):
+        child = services.create_organization(
+            name=c["name"],
+            kind=c["kind"],
+            parent=parent,
+            acting_user=request.user,
+            established_on=c["established_on"],
+        )
+        return child, f"已建立“{child.name}”"
+
+    return _act(request, pk, forms.CreateChildForm, act)
 
 
 @require_POST
 @requires("org.manage")
 def rename(request, pk):
-    org = _get(request, pk)
-    form = forms.RenameForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("organizations:detail", pk=org.pk)
-    return _run(
-        request,
-        org,
-        lambda: services.rename_organization(
-            organization=org,
-            name=form.cleaned_data["name"],
-            on=form.cleaned_data["on"],
-            acting_user=request.user,
-        ),
-        "已更名",
-    )
+    def act(org, c):
+        services.rename_organization(organization=org, name=c["name"], on=c["on"], acting_user=request.user)
+        return org, "已更名"
+
+    return _act(request, pk, forms.RenameForm, act)
 
 
 @require_POST
 @requires("org.manage")
 def move(request, pk):
-    org = _get(request, pk)
-    form = forms.MoveForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("organizations:detail", pk=org.pk)
-    try:
-        new_parent = selectors.get_organization(
-            request.user, form.cleaned_data["new_parent"], action="org.manage"
-        )
-    except NotFoundOrForbidden:
-        messages.error(request, "新的上级组织：不存在或超出您的管理范围")
-        return redirect("organizations:detail", pk=org.pk)
-    return _run(
-        request,
-        org,
-        lambda: services.move_organization(organization=org, new_parent=new_parent, acting_user=request.user),
-        f"已改隶“{new_parent.name}”",
-    )
+    def act(org, c):
+        new_parent = _managed(request, c["new_parent"], "新的上级组织")
+        services.move_organization(organization=org, new_parent=new_parent, acting_user=request.user)
+        return org, f"已改隶“{new_parent.name}”"
+
+    return _act(request, pk, forms.MoveForm, act)
 
 
 @require_POST
 @requires("org.manage")
 def merge(request, pk):
-    org = _get(request, pk)
-    form = forms.MergeForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("organizations:detail", pk=org.pk)
-    try:
-        target = selectors.get_organization(request.user, form.cleaned_data["target"], action="org.manage")
-    except NotFoundOrForbidden:
-        messages.error(request, "并入组织：不存在或超出您的管理范围")
-        return redirect("organizations:detail", pk=org.pk)
-    return _run(
-        request,
-        org,
-        lambda: services.merge_organization(
-            source=org, target=target, on=form.cleaned_data["on"], acting_user=request.user
-        ),
-        f"已并入“{target.name}”",
-    )
+    def act(org, c):
+        target = _managed(request, c["target"], "并入组织")
+        services.merge_organization(source=org, target=target, on=c["on"], acting_user=request.user)
+        return org, f"已并入“{target.name}”"
+
+    return _act(request, pk, forms.MergeForm, act)
 
 
 @require_POST
 @requires("org.manage")
 def dissolve(request, pk):
-    org = _get(request, pk)
-    form = forms.DissolveForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("organizations:detail", pk=org.pk)
-    return _run(
-        request,
-        org,
-        lambda: services.dissolve_organization(
-            organization=org,
-            note=form.cleaned_data["note"],
-            on=form.cleaned_data["on"],
-            acting_user=request.user,
-        ),
-        "已撤销；其人员和记录仍可查询",
-    )
+    def act(org, c):
+        services.dissolve_organization(organization=org, note=c["note"], on=c["on"], acting_user=request.user)
+        return org, "已撤销；其人员和记录仍可查询"
+
+    return _act(request, pk, forms.DissolveForm, act)
 
 
 @require_POST
 @requires("org.manage")
 def add_unit(request, pk):
-    org = _get(request, pk)
-    form = forms.UnitForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("organizations:detail", pk=org.pk)
-    parent = None
-    if form.cleaned_data["kind"] == "crew" and org.kind == "group" and org.parent_id:
-        parent = org.parent.units.filter(kind="work_district", is_active=True).first()
-    return _run(
-        request,
-        org,
-        lambda: services.create_unit(
-            name=form.cleaned_data["name"],
-            kind=form.cleaned_data["kind"],
-            organization=org,
-            parent=parent,
-            acting_user=request.user,
-        ),
-        "已添加",
-    )
+    def act(org, c):
+        parent = None
+        if c["kind"] == "crew" and org.kind == "group" and org.parent_id:
+            parent = org.parent.units.filter(kind="work_district", is_active=True).first()
+        services.create_unit(
+            name=c["name"], kind=c["kind"], organization=org, parent=parent, acting_user=request.user
+        )
+        return org, "已添加"
+
+    return _act(request, pk, forms.UnitForm, act)
