@@ -123,3 +123,139 @@ class Step(models.Model):
         if self.pk is not None:
             raise PermissionError("发展环节记录只能追加；更正请新增一条更正记录")
         super().save(*args, **kwargs)
+
+
+# --- 四步 (seed 001): 定计划 and 抓培训 ---------------------------------------------------
+
+
+class AdmissionPlan(TimeStampedModel):
+    """A branch's admission plan for a year (一步定计划, seed 001), set by its party
+    committee: how many new members, and from where (二步拓源头: frontline team leaders and
+    technicians first). Never edited: a change is a new row that `replaces` the one
+    before, with the reason, so the old figures stay; the current plan is the row no
+    other row replaces. See docs/decisions/0006-four-steps.md."""
+
+    branch = models.ForeignKey(
+        "organizations.Organization", verbose_name="党支部", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    planned = models.PositiveIntegerField("计划发展人数")
+    from_team_leaders = models.PositiveIntegerField("其中：一线班组长", default=0)
+    from_technicians = models.PositiveIntegerField("其中：专业技术人员", default=0)
+    from_frontline = models.PositiveIntegerField("其中：其他一线职工", default=0)
+    from_others = models.PositiveIntegerField("其中：其他人员", default=0)
+    note = models.CharField("说明", max_length=300, blank=True)
+    reason = models.CharField("调整原因", max_length=300, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name="调整前的计划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="制定人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "年度发展党员计划"
+        verbose_name_plural = "年度发展党员计划"
+        ordering = ["year", "branch_id", "id"]
+        constraints = [
+            # One first version per branch and year; later versions chain through
+            # `replaces` (one-to-one), so there is one current plan at a time.
+            models.UniqueConstraint(
+                fields=["branch", "year"],
+                condition=models.Q(replaces__isnull=True),
+                name="admission_plan_one_first_version",
+            )
+        ]
+        indexes = [models.Index(fields=["year", "branch"], name="admission_plan_year_branch")]
+
+    def __str__(self):
+        return f"{self.year} {self.branch_id}: {self.planned}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("发展计划只能新增调整记录，不能改写")
+        super().save(*args, **kwargs)
+
+
+class TrainingClass(TimeStampedModel):
+    """The committee's yearly class for activists (四步抓培训, seed 001: "坚持每年集中
+    举办一次入党积极分子培训班"). Attendance is kept per class (present or absent for
+    the whole class): the dossier's training step (细则 art. 16) records the class's
+    days and hours, so only a participant who attended the whole class earns them.
+    Closed (结业) once the training steps are recorded; read-only from then on."""
+
+    committee = models.ForeignKey(
+        "organizations.Organization", verbose_name="举办党委", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    title = models.CharField("培训班名称", max_length=100)
+    starts_on = models.DateField("开班日期")
+    ends_on = models.DateField("结业日期")
+    days = models.PositiveSmallIntegerField("培训天数")
+    hours = models.PositiveSmallIntegerField("培训学时")
+    place = models.CharField("地点", max_length=100, blank=True)
+    closed_on = models.DateField("结业登记日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "入党积极分子培训班"
+        verbose_name_plural = "入党积极分子培训班"
+        ordering = ["-year", "-starts_on", "id"]
+        indexes = [models.Index(fields=["committee", "year"], name="training_class_committee_year")]
+
+    def __str__(self):
+        return self.title
+
+
+class TrainingAttendance(models.Model):
+    """One participant of a class: present for the whole class or not, the knowledge
+    test, and the training step recorded from it (if any)."""
+
+    training_class = models.ForeignKey(
+        TrainingClass, verbose_name="培训班", on_delete=models.PROTECT, related_name="attendances"
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name="学员", on_delete=models.PROTECT, related_name="+"
+    )
+    dossier = models.ForeignKey(
+        Dossier, verbose_name="发展党员档案", on_delete=models.PROTECT, related_name="+"
+    )
+    present = models.BooleanField("出勤（全程参加）", null=True, blank=True)
+    knowledge_passed = models.BooleanField("结业考试合格", null=True, blank=True)
+    step = models.OneToOneField(
+        Step,
+        verbose_name="记入的培训环节",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    added_at = models.DateTimeField("报名时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "培训班学员"
+        verbose_name_plural = "培训班学员"
+        ordering = ["training_class_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["training_class", "person"], name="training_attendance_once")
+        ]
+
+    def __str__(self):
+        return f"{self.training_class_id} {self.person_id}"
