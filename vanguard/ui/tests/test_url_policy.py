@@ -175,11 +175,25 @@ def _kwargs(pattern, objects):
         kwargs["kind"] = "application_talk" if policy.startswith("admission") else "roster"
     if "token" in keys:  # an upload token that is not the user's: never found
         kwargs["token"] = "0" * 32
+    if "org_id" in keys:  # admission plans: the dossier's branch (综采一队 inside, 掘进二队 outside)
+        kwargs["org_id"] = dossier.person.branch_id
+    if "class_id" in keys:  # a training class of the committee above it (一矿 inside, 二矿 outside)
+        kwargs["class_id"] = _training_class(dossier.person.branch.parent).pk
     return kwargs
 
 
+def _training_class(committee):
+    from vanguard.admission.models import TrainingClass
+
+    return TrainingClass.objects.get_or_create(
+        committee=committee,
+        title="入党积极分子培训班",
+        defaults=dict(year=2025, starts_on=date(2025, 4, 7), ends_on=date(2025, 4, 9), days=3, hours=24),
+    )[0]
+
+
 def _takes_object(pattern):
-    return bool({"pk", "person_pk"} & set(pattern.pattern.converters))
+    return bool({"pk", "person_pk", "org_id", "class_id"} & set(pattern.pattern.converters))
 
 
 def _call(client, name, pattern, kwargs):
