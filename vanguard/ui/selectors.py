@@ -1,17 +1,28 @@
 """Reads that only the UI's pages combine (home page, audit log)."""
 
+from datetime import date
+
 from django.db.models import Count, Q
 
 from vanguard.accounts.models import Post
 from vanguard.accounts.policy import scope_of
+from vanguard.admission import calendar as admission_calendar
 from vanguard.core.models import AuditEntry
 from vanguard.organizations.selectors import visible_organizations
 from vanguard.people.selectors import visible_people
 
+# The home page's to-do: overdue items and what falls due within this many days, at
+# most TODO_LIMIT rows (the calendar shows the rest, branch by branch).
+TODO_DAYS = 30
+TODO_LIMIT = 50
 
-def home_summary(user) -> dict:
+
+def home_summary(user, *, today: date) -> dict:
     scope = scope_of(user)
     out: dict = {"posts": scope.grants}
+    if scope.may("admission.view"):
+        todo = admission_calendar.to_do(user, today=today, days=TODO_DAYS)
+        out.update(todo=todo[:TODO_LIMIT], todo_more=max(0, len(todo) - TODO_LIMIT), todo_days=TODO_DAYS)
     if scope.may("person.view") and scope.grants:
         counts = visible_people(user).aggregate(
             total=Count("id"),

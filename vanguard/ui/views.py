@@ -1,5 +1,6 @@
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils import timezone
 
 from vanguard.accounts.policy import AUTHENTICATED, requires, scope_of
 from vanguard.core.models import AuditEntry
@@ -8,7 +9,11 @@ from vanguard.ui import selectors
 
 @requires(AUTHENTICATED)
 def home(request):
-    return render(request, "ui/home.html", {"nav": "home", **selectors.home_summary(request.user)})
+    return render(
+        request,
+        "ui/home.html",
+        {"nav": "home", **selectors.home_summary(request.user, today=timezone.localdate())},
+    )
 
 
 @requires("audit.view")

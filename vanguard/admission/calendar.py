@@ -1,0 +1,124 @@
+"""Reads for the admission deadlines: what falls due in every open dossier the user may
+see (the home page's to-do) and a branch's month as a calendar. Scoped by the acting
+user through `selectors.visible_dossiers`; a constant number of queries whatever the
+number of dossiers (the dossiers with their people and branches, then every step in
+one prefetch). The dates themselves come from `deadlines` (pure)."""
+
+from __future__ import annotations
+
+import calendar as stdlib_calendar
+from datetime import date, timedelta
+
+from django.db.models import Prefetch, QuerySet
+
+from vanguard.admission import deadlines, selectors, services
+from vanguard.admission.models import OPEN_STAGES, Dossier, Step, StepKind
+
+WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
+
+
+def open_dossiers(user, *, branch_id: int | None = None) -> QuerySet[Dossier]:
+    qs = selectors.visible_dossiers(user).filter(stage__in=OPEN_STAGES, archived_on__isnull=True)
+    if branch_id is not None:
+        qs = qs.filter(person__branch_id=branch_id)
+    return qs.select_related("person", "person__branch").prefetch_related(
+        Prefetch("steps", queryset=Step.objects.order_by("on", "id"), to_attr="step_list")
+    )
+
+
+def _pending_outcome_congress(steps: list[Step]) -> date | None:
+    """The last vote on the probation's outcome, unless an approval came after it."""
+    last_vote = last_approval = None
+    for s in steps:  # in (on, id) order
+        if s.kind == StepKind.OUTCOME_CONGRESS:
+            last_vote = s
+        elif s.kind == StepKind.OUTCOME_APPROVAL:
+            last_approval = s
+    if last_vote is None:
+        return None
+    if last_approval is not None and (last_approval.on, last_approval.pk) > (last_vote.on, last_vote.pk):
+        return None
+    return last_vote.on
+
+
+def facts_of(dossier: Dossier) -> deadlines.Facts:
+    """The deadlines' facts of a dossier fetched by `open_dossiers` (no query)."""
+    steps = dossier.step_list
+    effective = selectors.effective_steps(steps)
+    person = dossier.person
+    return deadlines.Facts(
+        stage=dossier.stage,
+        dossier=selectors.facts(dossier, steps),
+        probation_end=services.probation_end(steps),
+        pending_outcome_congress=_pending_outcome_congress(effective),
+        dossier_id=dossier.pk,
+        person_name=person.name,
+        branch_id=person.branch_id,
+        branch_name=person.branch.name if person.branch_id else "",
+    )
+
+
+def due_items(user, *, today: date, branch_id: int | None = None) -> list[deadlines.Due]:
+    """Every item due in the open dossiers the user may see, whatever its date."""
+    items: list[deadlines.Due] = []
+    for dossier in open_dossiers(user, branch_id=branch_id):
+        items += deadlines.due_items(facts_of(dossier), today=today)
+    return items
+
+
+def to_do(user, *, today: date, days: int = 30, branch_id: int | None = None) -> list[deadlines.Due]:
+    """The to-do: overdue items and what falls due within `days`, most urgent first."""
+    return deadlines.to_do(due_items(user, today=today, branch_id=branch_id), today=today, days=days)
+
+
+def parse_month(text: str | None, *, today: date) -> date:
+    """ "2026-11" → 2026-11-01; anything unreadable (or a year outside 1900–2199, as
+    the rules' dates) → this month."""
+    try:
+        year, month = (int(part) for part in (text or "").split("-"))
+        if 1900 <= year <= 2199:
+            return date(year, month, 1)
+    except ValueError:
+        pass
+    return today.replace(day=1)
+
+
+def month(user, *, first: date, today: date, branch_id: int | None = None) -> dict:
+    """A month as weeks of days (Monday first), each day with the items due on it, and
+    the days that have items in order (the phone's list)."""
+    last_day = stdlib_calendar.monthrange(first.year, first.month)[1]
+    last = first.replace(day=last_day)
+    by_day: dict[date, list[deadlines.Due]] = {}
+    for item in due_items(user, today=today, branch_id=branch_id):
+        if first <= item.due <= last:
+            by_day.setdefault(item.due, []).append(item)
+    for day_items in by_day.values():
+        day_items.sort(key=lambda i: (deadlines.SEVERITY_ORDER[i.severity], i.person_name, i.code))
+    weeks = [
+        [
+            {
+                "date": d,
+                "in_month": d.month == first.month,
+                "today": d == today,
+                "items": by_day.get(d, []) if d.month == first.month else [],
+            }
+            for d in week
+        ]
+        for week in stdlib_calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    ]
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return {
+        "first": first,
+        "weeks": weeks,
+        "weekdays": WEEKDAYS,
+        "days": [
+            {"date": d, "weekday": WEEKDAYS[d.weekday()], "today": d == today, "items": by_day[d]}
+            for d in sorted(by_day)
+        ],
+        "count": sum(len(v) for v in by_day.values()),
+        "overdue": sum(1 for v in by_day.values() for i in v if i.overdue),
+        "previous": f"{previous:%Y-%m}",
+        "next": f"{following:%Y-%m}",
+        "this_month": f"{today:%Y-%m}",
+    }
