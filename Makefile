@@ -40,7 +40,7 @@ lint: setup
 	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
-	DJANGO_ENV=production SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | base64 | tr -dc A-Za-z0-9) ALLOWED_HOSTS=vanguard.example \
+	DJANGO_ENV=production SECRET_KEY=ci-only-$$(head -c 96 /dev/urandom | base64 | tr -dc A-Za-z0-9 | head -c 80) ALLOWED_HOSTS=vanguard.example \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: setup
