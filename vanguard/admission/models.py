@@ -259,3 +259,76 @@ class TrainingAttendance(models.Model):
 
     def __str__(self):
         return f"{self.training_class_id} {self.person_id}"
+
+
+# --- 违规发展党员排查: the audit of the dossiers already in the system (issue 3 point 6) ---
+
+
+class AuditRun(TimeStampedModel):
+    """One audit of every dossier in the starter's scope, judged by the rules on `on`.
+    Run as a background job; once done (or failed) it is never changed — a new audit
+    is a new run. See docs/decisions/0007-admission-audit.md."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "排查中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    scope_label = models.CharField("排查范围", max_length=300, blank=True)
+    on = models.DateField("排查日期")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    seconds = models.FloatField("用时（秒）", null=True, blank=True)
+    dossiers = models.PositiveIntegerField("排查档案数", default=0)
+    flagged = models.PositiveIntegerField("有问题的档案数", default=0)
+    # {"codes": {code: dossiers}, "checks": {"1": dossiers, …, "0": other national rules}}
+    counts = models.JSONField("问题统计", default=dict, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "违规发展党员排查"
+        verbose_name_plural = "违规发展党员排查"
+        ordering = ["-id"]
+
+    def __str__(self):
+        return f"排查 {self.pk} · {self.on}"
+
+
+class AuditResult(models.Model):
+    """One dossier with findings in one run, as it stood when the run was made (the
+    person's name, branch and stage are kept so that the result reads the same later).
+    `codes` and `checks` are ",a,b," lists for filtering on every database."""
+
+    run = models.ForeignKey(AuditRun, verbose_name="排查", on_delete=models.CASCADE, related_name="results")
+    dossier = models.ForeignKey(Dossier, verbose_name="档案", on_delete=models.PROTECT, related_name="+")
+    person_name = models.CharField("姓名", max_length=50)
+    branch = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="党支部",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    branch_name = models.CharField("党支部名称", max_length=100, blank=True)
+    stage = models.CharField("阶段", max_length=20, choices=Stage.choices)
+    codes = models.CharField("问题代码", max_length=400)
+    checks = models.CharField("五查", max_length=20)
+    findings = models.JSONField("问题", default=list)
+
+    class Meta:
+        verbose_name = "排查结果"
+        verbose_name_plural = "排查结果"
+        ordering = ["run_id", "id"]
+
+    def __str__(self):
+        return f"{self.person_name} {self.codes.strip(',')}"

@@ -1,5 +1,6 @@
 from django.urls import path
 
+import vanguard.admission.views_audit as views_audit
 import vanguard.admission.views_plans as views_plans
 from vanguard.admission import views, views_calendar
 
@@ -22,4 +23,7 @@ urlpatterns = [
     path("training/<int:class_id>/attendance/", views_plans.training_attendance, name="training_attendance"),
     path("training/<int:class_id>/complete/", views_plans.training_complete, name="training_complete"),
     path("calendar/", views_calendar.month, name="calendar"),
+    path("audit/", views_audit.audit_page, name="audit"),
+    path("audit/start/", views_audit.audit_start, name="audit_start"),
+    path("audit/export/", views_audit.audit_export, name="audit_export"),
 ]
