@@ -19,9 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from vanguard.accounts.models import Post, Role, User
+from vanguard.admission.models import Dossier, Step
 from vanguard.core import audit
 from vanguard.core.errors import DomainError
 from vanguard.demo.builder import GroupTreePlan, PeopleFactory, PersonDraft, plan_group
+from vanguard.demo.dossiers import DossierFactory, PersonRow, order_for_dossiers
 from vanguard.organizations.models import (
     Organization,
     OrgEvent,
@@ -62,6 +64,10 @@ class SeedReport:
     people: int = 0
     seconds: float = 0.0
     accounts: list[DemoAccount] = field(default_factory=list)
+    dossiers: int = 0
+    steps: int = 0
+    # dossier id → the finding codes planted in it (the audit must find exactly these)
+    planted: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 class _Tree:
@@ -321,13 +327,94 @@ def _accounts(
     return accounts
 
 
+def _dossiers(report: SeedReport, *, seed: int, today: date, wanted: int | None, log) -> None:
+    """Admission dossiers and their steps (vanguard.demo.dossiers), written in batches.
+    The people are read back as plain values; a separate random stream keeps the
+    people of a seed the same whether or not dossiers are asked for."""
+    people = [
+        PersonRow(*row)
+        for row in Person.objects.order_by("id").values_list(
+            "id",
+            "birth_date",
+            "political_status",
+            "application_date",
+            "join_date",
+            "full_member_date",
+            "branch_id",
+        )
+    ]
+    own, workers = order_for_dossiers(people, today, wanted)
+    if wanted is not None and len(own) + len(workers) < wanted:
+        raise DomainError(
+            f"档案数：{len(people)} 人至多生成 {len(own) + len(workers)} 份发展党员档案，少于 {wanted}"
+        )
+    full_by_branch: dict[int, list[tuple[int, str]]] = {}
+    everyone_full: list[tuple[int, str]] = []
+    for pk, name, branch_id in Person.objects.filter(political_status="full").values_list(
+        "id", "name", "branch_id"
+    ):
+        full_by_branch.setdefault(branch_id, []).append((pk, name))
+        everyone_full.append((pk, name))
+
+    def members(branch_id):
+        pool = full_by_branch.get(branch_id, [])
+        return pool if len(pool) >= 3 else everyone_full[:50]
+
+    factory = DossierFactory(random.Random(seed * 7919 + 17), today, members)
+    plans = [factory.for_person(p) for p in own] + [factory.stopped(p) for p in workers]
+    plans = [p for p in plans if p is not None]
+    for start in range(0, len(plans), BATCH):
+        chunk = plans[start : start + BATCH]
+        dossiers = [
+            Dossier(
+                person_id=d.person_id,
+                stage=d.stage,
+                stage_since=d.stage_since,
+                opened_on=d.opened_on,
+                closed_on=d.closed_on,
+            )
+            for d in chunk
+        ]
+        Dossier.objects.bulk_create(dossiers, batch_size=BATCH)
+        steps = [
+            Step(
+                dossier_id=dossier.pk,
+                kind=s.kind,
+                on=s.on,
+                data=s.data,
+                meeting=s.meeting,
+                decided_by=s.decided_by,
+                note="演示数据",
+            )
+            for d, dossier in zip(chunk, dossiers, strict=True)
+            for s in d.steps
+        ]
+        Step.objects.bulk_create(steps, batch_size=BATCH)
+        report.steps += len(steps)
+        for d, dossier in zip(chunk, dossiers, strict=True):
+            if d.planted:
+                report.planted[dossier.pk] = d.planted
+        log(f"  发展党员档案 {min(start + BATCH, len(plans))}/{len(plans)}")
+    report.dossiers = len(plans)
+
+
 def seed_demo(
-    *, members: int, seed: int = 2026, today: date | None = None, log=lambda _msg: None
+    *,
+    members: int,
+    seed: int = 2026,
+    today: date | None = None,
+    log=lambda _msg: None,
+    dossiers: int | None = None,
 ) -> SeedReport:
     """Builds the demo group with `members` people (everyone the register holds) in one
-    transaction. Refuses when any organisation exists."""
+    transaction, with admission dossiers for the pipeline, the probationary members and
+    the members who joined in recent years — or exactly `dossiers` of them (older
+    members, then workers whose cultivation was stopped, make up the number). Refuses
+    when any organisation exists."""
     if members < 60:
         raise DomainError("人数：演示集团至少需要 60 人（两座矿，每矿至少两个党支部）")
+    if dossiers is not None and not 0 <= dossiers <= members:
+        raise DomainError(f"档案数：应在 0 至人数 {members} 之间")
     if Organization.objects.exists():
         raise DomainError("数据库中已有党组织；演示数据只能建在空库上")
     started = time.perf_counter()
@@ -341,6 +428,7 @@ def seed_demo(
         kept = _people(plan, tree, factory, today, log)
         report.people = members
         report.accounts = _accounts(plan, tree, kept, rng, factory)
+        _dossiers(report, seed=seed, today=today, wanted=dossiers, log=log)
         report.seconds = round(time.perf_counter() - started, 1)
         audit.record(
             actor="manage.py seed_demo",
@@ -355,6 +443,8 @@ def seed_demo(
                 "groups": report.groups,
                 "units": report.units,
                 "accounts": [a.username for a in report.accounts],
+                "dossiers": report.dossiers,
+                "planted_violations": len(report.planted),
             },
         )
     return report

@@ -28,8 +28,17 @@ class Command(BaseCommand):
             help="库中已有任何党组织时什么也不做（make run 用它，只在第一次启动时生成）",
         )
         parser.add_argument("--seed", type=int, default=2026, help="随机种子；默认 2026")
+        parser.add_argument(
+            "--dossiers",
+            type=int,
+            default=None,
+            help=(
+                "发展党员档案份数；默认为发展中的人员、预备党员和近 5 年入党的党员各一份，"
+                "给定时依次补上更早入党的党员和终止培养的群众，凑足这个数（不超过人数）"
+            ),
+        )
 
-    def handle(self, *args, members, if_empty, seed, **options):
+    def handle(self, *args, members, if_empty, seed, dossiers=None, **options):
         if Organization.objects.exists():
             if if_empty:
                 self.stdout.write("库中已有党组织，跳过演示数据。")
@@ -39,7 +48,10 @@ class Command(BaseCommand):
         self.stdout.write(f"正在生成演示数据：{members} 人，种子 {seed} …")
         try:
             report = seed_demo(
-                members=members, seed=seed, log=self.stdout.write if verbose else (lambda _msg: None)
+                members=members,
+                seed=seed,
+                dossiers=dossiers,
+                log=self.stdout.write if verbose else (lambda _msg: None),
             )
         except DomainError as exc:
             raise CommandError(str(exc)) from exc
@@ -47,7 +59,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"完成（{report.seconds} 秒）：{report.mines} 个矿党委、{report.general_branches} 个党总支、"
                 f"{report.branches} 个党支部、{report.groups} 个党小组、{report.units} 个区队/班组、"
-                f"{report.people} 人。"
+                f"{report.people} 人；发展党员档案 {report.dossiers} 份、环节 {report.steps} 条"
+                f"（其中 {len(report.planted)} 份按比例设置了违规问题，供排查演示）。"
             )
         )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
