@@ -1,4 +1,4 @@
-"""`python -m bench [--db sqlite|postgres|both] [--members N] [--skip-seed-if-present] [--keep]`
+"""`python -m bench [--db sqlite|postgres|both] [--members N] [--dossiers N] [--skip-seed-if-present] [--keep]`
 
 For each database: prepare it (SQLite: a file in the temp directory; PostgreSQL: a
 throwaway database `vanguard_bench` on 127.0.0.1:5432, user postgres), run
@@ -126,6 +126,12 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--members", type=int, default=100_000, help="people to seed (default 100000)")
     parser.add_argument(
+        "--dossiers",
+        type=int,
+        default=None,
+        help="admission dossiers to seed (default: as many as people, for the audit at 100,000)",
+    )
+    parser.add_argument(
         "--skip-seed-if-present",
         action="store_true",
         help="reuse a database seeded (and kept) by an earlier run; implies --keep",
@@ -148,7 +154,13 @@ def main() -> int:
         out = OUT / f"results-{db}.json"
         out.unlink(missing_ok=True)
         cmd = [sys.executable, "-m", "bench.scenarios", "--db", db, "--members", str(args.members)]
-        cmd += ["--out", str(out)] + (["--reuse"] if reused else [])
+        cmd += [
+            "--out",
+            str(out),
+            "--dossiers",
+            str(args.dossiers if args.dossiers is not None else args.members),
+        ]
+        cmd += ["--reuse"] if reused else []
         env = os.environ | {"DATABASE_URL": url, "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "60"}
         db_started = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)

@@ -4,7 +4,8 @@
 
 Migrates, seeds (unless a seeded register of that size is there and --reuse), then
 measures the roster import, member search, a branch's member list and a member card,
-and the import's peak memory at two file sizes. Each figure comes with its goal and
+the import's peak memory at two file sizes, the audit of every admission dossier
+(违规发展党员排查) and the enterprise's pipeline board. Each figure comes with its goal and
 the floor it is compared with. What does not exist yet in the code base is reported
 as "not available", and the rest goes on."""
 
@@ -84,7 +85,7 @@ def ms(seconds: float) -> float:
 
 
 # --- preparing the data set ----------------------------------------------------------------
-def prepare(members: int, reuse: bool, fig: Figures) -> None:
+def prepare(members: int, reuse: bool, fig: Figures, dossiers: int | None = None) -> None:
     started = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
     fig.add("migrate", round(time.perf_counter() - started, 1), "s")
@@ -96,15 +97,18 @@ def prepare(members: int, reuse: bool, fig: Figures) -> None:
     if Organization.objects.exists():
         raise SystemExit("the bench database is not empty; run without --skip-seed-if-present")
     started = time.perf_counter()
-    seed_demo(members=members, seed=2026, log=print)
+    report = seed_demo(members=members, seed=2026, log=print, dossiers=dossiers)
     seconds = time.perf_counter() - started
     fig.add(
-        f"seed_demo --members {members}",
+        f"seed_demo --members {members} --dossiers {report.dossiers}",
         round(seconds, 1),
         "s",
         goal="≤ 300 s (a few minutes)",
         ok=seconds <= 300,
-        note=f"{round(members / seconds)} people/s, bulk_create in batches of 2,000",
+        note=(
+            f"{round(members / seconds)} people/s, {report.steps} admission steps, "
+            f"{len(report.planted)} dossiers with planted violations; bulk_create in batches of 2,000"
+        ),
     )
     started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -423,16 +427,88 @@ def bench_pages(fig: Figures) -> None:
     )
 
 
+# --- admission -------------------------------------------------------------------------------
+def bench_audit(fig: Figures) -> None:
+    """The audit of every dossier as the organisation department starts it (the job's
+    work: read, judge, store), against the floor of reading the steps."""
+    from vanguard.admission import audit
+    from vanguard.admission.models import Dossier, Step
+
+    dossiers = Dossier.objects.count()
+    if not dossiers:
+        fig.add("admission audit", "not available", goal="< 20 s", note="no dossiers: seed again")
+        return
+    steps = 0
+    started = time.perf_counter()
+    for _ in audit.step_rows(None):
+        steps += 1
+    floor = time.perf_counter() - started
+    fig.add(
+        "read every admission step (floor)",
+        round(floor, 1),
+        "s",
+        note=f"{steps:,} steps of {dossiers:,} dossiers, one streamed query ({Step._meta.db_table})",
+    )
+    user = User.objects.get(username=USERNAME)
+    run = audit.start_run(acting_user=user, background=False)
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as ctx:
+        run = audit.execute_run(run.pk)
+    seconds = time.perf_counter() - started
+    fig.add(
+        f"admission audit, {dossiers:,} dossiers",
+        round(seconds, 1),
+        "s",
+        goal="< 20 s (PostgreSQL)",
+        floor=f"{floor:.1f} s (reading the steps)",
+        ok=(seconds < 20 and run.status == "done") if fig.db == "postgres" else None,
+        note=(
+            f"status {run.status}; {run.flagged:,} dossiers with findings "
+            f"({run.counts.get('findings', 0):,} findings); {len(ctx.captured_queries)} SQL statements; "
+            f"{dossiers / seconds:,.0f} dossiers/s {run.error}"
+        ),
+    )
+
+
+def bench_board(fig: Figures) -> None:
+    """admission:board of the whole enterprise as the organisation department."""
+    try:
+        url = reverse("admission:board")
+    except NoReverseMatch:
+        fig.add("pipeline board", "not available", goal="p95 < 200 ms")
+        return
+    client = Client()
+    client.force_login(User.objects.get(username=USERNAME))
+    timed_get(client, url, 2)
+    counts = set()
+    for _ in range(5):
+        with CaptureQueriesContext(connection) as ctx:
+            timed_get(client, url, 1)
+        counts.add(len(ctx.captured_queries))
+    times = timed_get(client, url, 20)
+    p95 = pct(times, 95)
+    fig.add(
+        "pipeline board (enterprise) p95",
+        ms(p95),
+        "ms",
+        goal="< 200 ms, constant queries",
+        floor=f"{ms(page_floor(client))} ms (login page)",
+        ok=p95 < 0.2 and len(counts) == 1,
+        note=f"admission:board as {USERNAME}; 20 requests; p50 {ms(statistics.median(times))} ms; SQL queries: {sorted(counts)}",
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", required=True)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--out", required=True)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--dossiers", type=int, default=None)
     args = parser.parse_args()
     fig = Figures(args.db)
     steps = [
-        ("prepare", lambda: prepare(args.members, args.reuse, fig)),
+        ("prepare", lambda: prepare(args.members, args.reuse, fig, args.dossiers)),
     ]
     with tempfile.TemporaryDirectory(prefix="vanguard-bench-") as tmp:
         files: dict[int, Path] = {}
@@ -441,6 +517,8 @@ def main() -> None:
             ("import", lambda: bench_import(files, fig)),
             ("memory", lambda: bench_memory(files, fig)),
             ("pages", lambda: bench_pages(fig)),
+            ("audit", lambda: bench_audit(fig)),
+            ("board", lambda: bench_board(fig)),
         ]
         for name, step in steps:
             started = time.perf_counter()
