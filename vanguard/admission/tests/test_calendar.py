@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from vanguard.accounts.models import Role
 from vanguard.admission import calendar, services
-from vanguard.admission.tests.journey import TO_APPROVAL, walk
+from vanguard.admission.models import StepKind
+from vanguard.admission.tests.journey import TO_APPROVAL, record, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,42 @@ def test_the_selector_reads_the_steps_and_the_probation(candidate, mentors, user
     (item,) = items
     assert (item.code, item.due, item.person_name) == ("probation_end", date(2026, 6, 1), "赵申请")
     assert item.dossier_id == candidate.pk and item.branch_name == "综采一队党支部"
+
+
+def _vote(dossier, users, outcome, on, **more):
+    record(
+        dossier,
+        StepKind.OUTCOME_CONGRESS,
+        on,
+        users[Role.BRANCH_SECRETARY],
+        outcome=outcome,
+        should_attend=21,
+        present=18,
+        in_favour=17,
+        **more,
+    )
+
+
+def test_a_vote_awaiting_approval_is_due_within_three_months(candidate, mentors, users):
+    walk(candidate, TO_APPROVAL, mentors, users)
+    _vote(candidate, users, "conversion", date(2026, 6, 5))
+    (item,) = calendar.due_items(users[Role.COMMITTEE_ORGANIZER], today=date(2026, 7, 1))
+    assert (item.code, item.due) == ("outcome_approval", date(2026, 9, 5))
+
+
+def test_an_approved_extension_moves_the_probation_end(candidate, mentors, users):
+    walk(candidate, TO_APPROVAL, mentors, users)
+    _vote(candidate, users, "extension", date(2026, 6, 5), extension_months=6)
+    record(
+        candidate,
+        StepKind.OUTCOME_APPROVAL,
+        date(2026, 6, 20),
+        users[Role.COMMITTEE_ORGANIZER],
+        outcome="extension",
+        extension_months=6,
+    )
+    (item,) = calendar.due_items(users[Role.BRANCH_SECRETARY], today=date(2026, 7, 1))
+    assert (item.code, item.due) == ("probation_end", date(2026, 12, 1))
 
 
 def test_a_candidate_before_the_notice_owes_nothing(candidate, users):
