@@ -2,6 +2,7 @@
 
 from django import forms
 
+from vanguard.admission import selectors
 from vanguard.admission.models import StepKind
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -156,10 +157,7 @@ class StepForm(forms.Form):
             for n in names:
                 p = self.members.get(c.get(n) or "")
                 if p is not None:
-                    # The standing is recorded as it was on the day (细则 art. 9, 14).
-                    out.append(
-                        {"person_id": p.pk, "name": p.name, "full_member": p.political_status == "full"}
-                    )
+                    out.append(selectors.member_ref(p))
             return out
 
         k = self.kind

@@ -113,6 +113,13 @@ def _date(value):
     return date.fromisoformat(value) if value else None
 
 
+def member_ref(person) -> dict:
+    """A mentor or sponsor as Step.data keeps them: who, and their standing as it was on
+    the day (细则 art. 9, 14), which the rules judge later. Shared by the web form and
+    the API."""
+    return {"person_id": person.pk, "name": person.name, "full_member": person.political_status == "full"}
+
+
 def steps_of(dossier: Dossier) -> list[Step]:
     return list(dossier.steps.select_related("recorded_by").order_by("on", "id"))
 
