@@ -26,6 +26,7 @@ from pydantic import BaseModel
 
 from vanguard.accounts.api import UNAUTHENTICATED_MESSAGE, api_auth, errors_body
 from vanguard.accounts.api import router as auth_router
+from vanguard.admission.api import router as admission_router
 from vanguard.core.errors import DomainError, NotFoundOrForbidden
 from vanguard.organizations.api import router as organizations_router
 from vanguard.people.api import router as people_router
@@ -213,3 +214,4 @@ def _http_error(request, exc: HttpError):
 api.add_router("/auth", auth_router)
 api.add_router("/orgs", organizations_router)
 api.add_router("/people", people_router)
+api.add_router("/admission", admission_router)

@@ -13,6 +13,7 @@ read from the code under test.
 """
 
 import json
+from datetime import date
 
 import pytest
 
@@ -21,17 +22,51 @@ from conftest import PASSWORD
 from vanguard.accounts import tokens
 from vanguard.accounts.models import Role
 from vanguard.accounts.policy import ACTIONS, AUTHENTICATED, PUBLIC
+from vanguard.admission.models import Dossier, Step
+from vanguard.admission.services import open_dossier
 from vanguard.core.models import AuditEntry
 from vanguard.organizations.models import Organization, OrgEvent
 from vanguard.people.models import Person, PersonEvent
 from vanguard.people.services import archive_person
 
+ADMISSION = {"admission.view", "admission.record"}
 ALLOWED = {
-    Role.ORG_DEPARTMENT: {"org.view", "org.manage", "person.view", "person.manage", "person.unmask"},
-    Role.COMMITTEE_SECRETARY: {"org.view", "org.manage", "person.view", "person.manage", "person.unmask"},
-    Role.COMMITTEE_ORGANIZER: {"org.view", "org.manage", "person.view", "person.manage", "person.unmask"},
-    Role.BRANCH_SECRETARY: {"org.view", "org.manage", "person.view", "person.manage", "person.unmask"},
-    Role.BRANCH_COMMITTEE_MEMBER: {"org.view", "person.view", "person.manage"},
+    Role.ORG_DEPARTMENT: {
+        "org.view",
+        "org.manage",
+        "person.view",
+        "person.manage",
+        "person.unmask",
+        *ADMISSION,
+        "admission.approve",
+    },
+    Role.COMMITTEE_SECRETARY: {
+        "org.view",
+        "org.manage",
+        "person.view",
+        "person.manage",
+        "person.unmask",
+        *ADMISSION,
+        "admission.approve",
+    },
+    Role.COMMITTEE_ORGANIZER: {
+        "org.view",
+        "org.manage",
+        "person.view",
+        "person.manage",
+        "person.unmask",
+        *ADMISSION,
+        "admission.approve",
+    },
+    Role.BRANCH_SECRETARY: {
+        "org.view",
+        "org.manage",
+        "person.view",
+        "person.manage",
+        "person.unmask",
+        *ADMISSION,
+    },
+    Role.BRANCH_COMMITTEE_MEMBER: {"org.view", "person.view", "person.manage", *ADMISSION},
     Role.GROUP_LEADER: {"org.view", "person.view"},
     "member": {"person.view", "person.unmask"},
     "outsider_member": {"person.view", "person.unmask"},
@@ -120,6 +155,35 @@ def _person_ops():
     }
 
 
+def _admission_ops():
+    return {
+        ("GET", "/api/admission/dossiers"): {"ok": 200},
+        ("GET", "/api/admission/dossiers/{dossier_id}"): {"dossier": True, "ok": 200},
+        ("POST", "/api/admission/dossiers"): {
+            # Someone without a dossier yet: 孙群众 (inside) or 周群众 (二矿).
+            "body": lambda t, inside: {
+                "person_id": Person.objects.get(name="孙群众" if inside else "周群众").pk,
+                "on": "2024-02-01",
+            },
+            "ok": 201,
+            "outside": 422,
+        },
+        ("POST", "/api/admission/dossiers/{dossier_id}/steps"): {
+            "dossier": True,
+            "body": lambda t, inside: {
+                "kind": "application_talk",
+                "on": "2024-01-20",
+                "decided_by": "李党员",
+            },
+            "ok": 201,
+        },
+        ("POST", "/api/admission/check"): {
+            "body": lambda t, inside: {"birth_date": "1996-04-02", "application_date": "2024-01-10"},
+            "ok": 200,
+        },
+    }
+
+
 def _auth_ops():
     return {
         ("POST", "/api/auth/token"): {
@@ -131,7 +195,7 @@ def _auth_ops():
     }
 
 
-OPS = {**_auth_ops(), **_org_ops(), **_person_ops()}
+OPS = {**_auth_ops(), **_org_ops(), **_person_ops(), **_admission_ops()}
 
 
 def schema_operations():
@@ -182,6 +246,8 @@ def _fingerprint():
         OrgEvent.objects.count(),
         PersonEvent.objects.count(),
         AuditEntry.objects.exclude(action__in=["login", "login_failed"]).count(),
+        list(Dossier.objects.order_by("pk").values()),
+        Step.objects.count(),
     )
 
 
@@ -195,7 +261,7 @@ def _expected(role, policy, spec, inside):
     overrides = spec.get("inside_overrides" if inside else "outside_overrides", {})
     if role in overrides:
         return overrides[role]
-    has_object = "org" in spec or "person" in spec or "body" in spec
+    has_object = "org" in spec or "person" in spec or "dossier" in spec or "body" in spec
     if not inside and has_object and role != Role.ORG_DEPARTMENT:
         return spec.get("outside", 404)
     return spec["ok"]
@@ -213,13 +279,51 @@ CASES = [
     pytest.param(method, path, role, inside, id=f"{method} {path} {role} {'inside' if inside else 'outside'}")
     for (method, path), spec in OPS.items()
     for role in ROLES
-    for inside in ((True, False) if ("org" in spec or "person" in spec or "outside" in spec) else (True,))
+    for inside in (
+        (True, False)
+        if ("org" in spec or "person" in spec or "dossier" in spec or "outside" in spec)
+        else (True,)
+    )
 ]
 
 
+@pytest.fixture
+def dossiers(tree, users, make_person):
+    """An applicant's dossier inside the 一矿 roles' scope (综采一队党支部 / 第一党小组) and
+    one outside it (二矿 掘进二队党支部), opened on 2024-01-10; and one person on each side
+    without a dossier yet."""
+
+    def worker(branch, group, name):
+        return make_person(
+            branch,
+            name=name,
+            group=group,
+            birth_date=date(1996, 4, 2),
+            political_status="worker",
+            application_date=None,
+            join_date=None,
+            full_member_date=None,
+        )
+
+    opened = {
+        inside: open_dossier(person=worker(branch, group, name), on=date(2024, 1, 10), acting_user=None)
+        for inside, branch, group, name in (
+            (True, tree.branch1, tree.group1, "赵申请"),
+            (False, tree.branch2, tree.group3, "钱申请"),
+        )
+    }
+    worker(tree.branch1, tree.group1, "孙群众")
+    worker(tree.branch2, tree.group3, "周群众")
+    return opened
+
+
 @pytest.mark.parametrize(("method", "path", "role", "inside"), CASES)
-def test_operation_answers_each_role_as_the_policy_says(client, tree, users, method, path, role, inside):
+def test_operation_answers_each_role_as_the_policy_says(
+    request, client, tree, users, method, path, role, inside
+):
     spec = OPS[(method, path)]
+    if path.startswith("/api/admission"):
+        dossiers = request.getfixturevalue("dossiers")
     policy = {(m, p): op["x-vanguard-policy"] for m, p, op in schema_operations()}[(method, path)]
     if spec.get("archived"):
         for person in Person.objects.all():
@@ -229,6 +333,8 @@ def test_operation_answers_each_role_as_the_policy_says(client, tree, users, met
         url = url.replace("{org_id}", str(spec["org"](tree, inside).pk))
     if "person" in spec:
         url = url.replace("{person_id}", str(_person(inside, role).pk))
+    if "dossier" in spec:
+        url = url.replace("{dossier_id}", str(dossiers[inside].pk))
     url += spec.get("query", "")
     headers = {}
     if role != "anonymous":
