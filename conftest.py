@@ -29,6 +29,14 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Cached answers are keyed by ids, which a rolled-back test may hand out again.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 class Tree:
     pass
 

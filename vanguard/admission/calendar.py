@@ -6,13 +6,17 @@ user through `selectors.visible_dossiers`; two queries whatever the number of do
 from __future__ import annotations
 
 import calendar as stdlib_calendar
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Max, QuerySet
 
+from vanguard.accounts.policy import scope_of
 from vanguard.admission import deadlines, selectors, services
 from vanguard.admission.models import OPEN_STAGES, Dossier, Step, StepKind
+from vanguard.people.models import PersonEvent
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 
@@ -120,8 +124,34 @@ def due_items(user, *, today: date, branch_id: int | None = None) -> list[deadli
 
 
 def to_do(user, *, today: date, days: int = 30, branch_id: int | None = None) -> list[deadlines.Due]:
-    """The to-do: overdue items and what falls due within `days`, most urgent first."""
-    return deadlines.to_do(due_items(user, today=today, branch_id=branch_id), today=today, days=days)
+    """The to-do: overdue items and what falls due within `days`, most urgent first.
+
+    Cached: an organisation department's scope holds tens of thousands of open
+    dossiers, and the home page must not rebuild them all on every visit. The key holds
+    what the answer depends on — the user's posts, the day, and the state of the data.
+    Steps are append-only and every change to a person writes a PersonEvent, so the
+    highest ids of both change whenever a due date can."""
+    key = _cache_key(user, today=today, days=days, branch_id=branch_id)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    items = deadlines.to_do(due_items(user, today=today, branch_id=branch_id), today=today, days=days)
+    cache.set(key, items, TODO_CACHE_SECONDS)
+    return items
+
+
+TODO_CACHE_SECONDS = 15 * 60
+
+
+def _cache_key(user, *, today: date, days: int, branch_id: int | None) -> str:
+    grants = sorted((g.role, g.org_id, g.org_path) for g in scope_of(user).grants)
+    state = (
+        Step.objects.aggregate(m=Max("id"))["m"],
+        Dossier.objects.aggregate(m=Max("updated_at"))["m"],
+        PersonEvent.objects.aggregate(m=Max("id"))["m"],
+    )
+    raw = repr((user.pk, grants, today, days, branch_id, state))
+    return "admission-todo:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 def parse_month(text: str | None, *, today: date) -> date:

@@ -239,3 +239,31 @@ def test_the_month_grid_starts_on_monday_and_covers_the_month(tree, users):
 def test_roles_without_admission_cannot_open_the_calendar(tree, users, client, role):
     client.force_login(users[role])
     assert client.get(reverse("admission:calendar")).status_code == 403
+
+
+def test_the_cached_to_do_changes_as_soon_as_a_step_is_recorded(overdue, users, client):
+    from vanguard.admission import services
+    from vanguard.admission.models import StepKind
+
+    client.force_login(users[Role.BRANCH_SECRETARY])
+    assert [i.code for i in client.get(reverse("ui:home")).context["todo"]] == ["application_talk"]
+    dossier = overdue[0]
+    services.record_step(
+        dossier=dossier,
+        step=services.StepInput(kind=StepKind.APPLICATION_TALK, on=dossier.opened_on + timedelta(days=5)),
+        acting_user=users[Role.BRANCH_SECRETARY],
+    )
+    assert "application_talk" not in [i.code for i in client.get(reverse("ui:home")).context["todo"]]
+
+
+def test_the_to_do_is_cached_between_visits(overdue, users, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(users[Role.ORG_DEPARTMENT])
+    client.get(reverse("ui:home"))
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(reverse("ui:home"))
+    assert not any(
+        "admission_step" in q["sql"] and "SELECT" in q["sql"] and "MAX" not in q["sql"] for q in ctx
+    )
