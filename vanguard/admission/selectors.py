@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from vanguard.accounts.policy import scope_of
 from vanguard.admission import rules
 from vanguard.admission.models import OPEN_STAGES, Dossier, Stage, Step, StepKind
 from vanguard.core.errors import NotFoundOrForbidden
-from vanguard.organizations.selectors import visible_organizations
+from vanguard.organizations.models import Organization
 
 
 def visible_dossiers(user, *, action: str = "admission.view") -> QuerySet[Dossier]:
@@ -124,34 +124,46 @@ def steps_of(dossier: Dossier) -> list[Step]:
     return list(dossier.steps.select_related("recorded_by").order_by("on", "id"))
 
 
-def board(user, *, branch_id: int | None = None) -> dict:
-    """How many people are at each open stage, per branch, for the user's scope: one
-    aggregate query and one for the branch names, whatever the size."""
+def board(user, *, org=None) -> dict:
+    """How many people are at each open stage, rolled up to the organisations one level
+    below `org` (by default the top of the user's scope): the organisation department
+    sees its mine committees, a committee its branches and general branches, a branch
+    itself. One line per child keeps the enterprise board readable and quick however
+    many branches there are. Two queries whatever the size: the counts per branch
+    (with its path), the lines' names."""
     qs = visible_dossiers(user).filter(stage__in=OPEN_STAGES)
-    if branch_id:
-        qs = qs.filter(Q(person__branch_id=branch_id))
-    rows = qs.values("person__branch_id", "stage").annotate(n=Count("id"))
-    per_branch: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OPEN_STAGES, 0))
+    if org is not None:
+        qs = qs.filter(person__branch__path__startswith=org.path)
+    # Counts per branch, keyed by the branch's path (the roll-up needs nothing else).
+    per_branch: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OPEN_STAGES, 0))
+    for row in qs.values("person__branch__path", "stage").annotate(n=Count("id")):
+        per_branch[row["person__branch__path"]][row["stage"]] = row["n"]
+    roots = [org.path] if org is not None else _scope_roots(user, per_branch)
+    per_line: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(OPEN_STAGES, 0))
     totals = dict.fromkeys(OPEN_STAGES, 0)
-    for row in rows:
-        per_branch[row["person__branch_id"]][row["stage"]] = row["n"]
-        totals[row["stage"]] += row["n"]
-    branches = {
+    for path, counts in per_branch.items():
+        line_id = _line_of(path, roots)
+        for stage, n in counts.items():
+            per_line[line_id][stage] += n
+            totals[stage] += n
+    names = {
         o.pk: o
-        for o in visible_organizations(user).filter(pk__in=list(per_branch)).only("id", "name", "path")
+        for o in Organization.objects.filter(pk__in=[k for k in per_line if k]).only(
+            "id", "name", "kind", "path"
+        )
     }
     labels = [Stage(s).label for s in OPEN_STAGES]
     lines = sorted(
         (
             {
-                "branch": branches[b],
+                "org": names[line_id],
                 "cells": list(zip(labels, [counts[s] for s in OPEN_STAGES], strict=True)),
                 "total": sum(counts.values()),
             }
-            for b, counts in per_branch.items()
-            if b in branches
+            for line_id, counts in per_line.items()
+            if line_id in names
         ),
-        key=lambda line: line["branch"].path,
+        key=lambda line: (line["org"].path.count("/"), line["org"].name),
     )
     return {
         "stages": labels,
@@ -160,3 +172,22 @@ def board(user, *, branch_id: int | None = None) -> dict:
         "summary": list(zip(labels, [totals[s] for s in OPEN_STAGES], strict=True)),
         "total": sum(totals.values()),
     }
+
+
+def _scope_roots(user, branch_paths) -> list[str]:
+    """The top nodes of the user's scope, as paths: the roots of the tree for the
+    organisation department, the nodes of the posts for everyone else."""
+    scope = scope_of(user)
+    if scope.is_enterprise:
+        return sorted({"/" + p.strip("/").split("/")[0] + "/" for p in branch_paths if p})
+    return sorted({g.org_path for g in scope.grants_for("admission.view")})
+
+
+def _line_of(branch_path: str, roots: list[str]) -> int | None:
+    """The node one level below the root that holds the branch (the branch itself when
+    it is a root)."""
+    for root in roots:
+        if branch_path.startswith(root):
+            rest = branch_path[len(root) :].strip("/").split("/")
+            return int(rest[0]) if rest and rest[0] else int(root.strip("/").split("/")[-1])
+    return None

@@ -16,6 +16,7 @@ from vanguard.admission import rules, selectors, services
 from vanguard.admission.forms import StepForm
 from vanguard.admission.models import OPEN_STAGES, Stage, StepKind
 from vanguard.core.errors import DomainError, NotFoundOrForbidden
+from vanguard.organizations import selectors as org_selectors
 from vanguard.organizations.selectors import visible_organizations
 from vanguard.people import selectors as people_selectors
 from vanguard.people.models import MEMBER_STATUSES, Person
@@ -32,15 +33,18 @@ def _dossier(request, pk, action="admission.view"):
 
 @requires("admission.view")
 def board(request):
-    branch = None
-    if request.GET.get("branch", "").isdigit():
-        branch = visible_organizations(request.user).filter(pk=int(request.GET["branch"])).first()
-        if branch is None:
+    """The pipeline board at one level of the tree (`?org=`; `?branch=` is the same),
+    and the open dossiers below it."""
+    org = None
+    wanted = request.GET.get("org") or request.GET.get("branch") or ""
+    if wanted:
+        org = visible_organizations(request.user).filter(pk=int(wanted) if wanted.isdigit() else 0).first()
+        if org is None:
             raise Http404("组织不存在或超出您的查看范围")
     stage = request.GET.get("stage", "")
     dossiers = selectors.visible_dossiers(request.user).filter(stage__in=OPEN_STAGES)
-    if branch:
-        dossiers = dossiers.filter(person__branch=branch)
+    if org:
+        dossiers = dossiers.filter(person__branch__path__startswith=org.path)
     if stage in Stage.values:
         dossiers = dossiers.filter(stage=stage)
     page = Paginator(
@@ -51,8 +55,9 @@ def board(request):
         "admission/board.html",
         {
             "nav": "admission",
-            "board": selectors.board(request.user, branch_id=branch.pk if branch else None),
-            "branch": branch,
+            "board": selectors.board(request.user, org=org),
+            "org": org,
+            "ancestors": org_selectors.ancestors_of(org) if org else [],
             "stage": stage,
             "page": page,
             "open_stages": [(s, Stage(s).label) for s in OPEN_STAGES],

@@ -19,7 +19,7 @@ def test_board_counts_each_stage_per_branch(candidate, users, client):
     board = response.context["board"]
     assert dict(board["summary"])["发展对象"] == 1
     (line,) = board["lines"]
-    assert line["branch"].name == "综采一队党支部"
+    assert line["org"].name == "综采一队党支部"
     assert "赵申请" in response.content.decode()
 
 
@@ -119,3 +119,25 @@ def test_next_steps_offer_only_what_is_not_yet_recorded(candidate, mentors, user
     allowed = client.get(url).context["allowed"]
     assert StepKind.SPONSORS not in allowed
     assert StepKind.POLITICAL_REVIEW in allowed and StepKind.APPROVAL in allowed
+
+
+def test_the_enterprise_board_rolls_up_to_the_mines_and_drills_down(candidate, users, client, tree):
+    client.force_login(users[Role.ORG_DEPARTMENT])
+    board = client.get(reverse("admission:board")).context["board"]
+    assert [line["org"].name for line in board["lines"]] == ["一矿党委"]
+    mine = client.get(reverse("admission:board"), {"org": tree.mine1.pk})
+    assert [line["org"].name for line in mine.context["board"]["lines"]] == ["综采一队党支部"]
+    assert [d.person.name for d in mine.context["page"]] == ["赵申请"]
+    other = client.get(reverse("admission:board"), {"org": tree.mine2.pk})
+    assert other.context["board"]["lines"] == [] and list(other.context["page"]) == []
+
+
+def test_a_branch_secretary_sees_the_branch_as_its_one_line(candidate, users, client):
+    client.force_login(users[Role.BRANCH_SECRETARY])
+    board = client.get(reverse("admission:board")).context["board"]
+    assert [line["org"].name for line in board["lines"]] == ["综采一队党支部"]
+
+
+def test_the_board_of_an_organisation_outside_the_scope_is_not_found(candidate, users, client, tree):
+    client.force_login(users[Role.COMMITTEE_SECRETARY])
+    assert client.get(reverse("admission:board"), {"org": tree.mine2.pk}).status_code == 404
