@@ -6,9 +6,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_a_celery_worker_finds_the_audit_job():
-    """Production runs the audit on a Celery worker, which knows only the tasks its
-    autodiscovery imports (the `tasks` modules of the installed apps) — never the URLs
-    or views. Checked in a fresh process, as a worker starts."""
+    """Production runs the audit on a Celery worker: the task must be registered in a
+    process started as a worker starts (autodiscovery of the apps' `tasks` modules and
+    Celery's Django fixup), not only in a web process. Checked in a fresh process."""
     script = (
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); django.setup();"
         "from config.celery import app; app.loader.import_default_modules();"
