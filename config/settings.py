@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "vanguard.sheets",
     "vanguard.imports",
     "vanguard.admission",
+    "vanguard.assessment",
     "vanguard.ui",
     "vanguard.demo",
 ]
