@@ -531,7 +531,11 @@ def _require_open_class(c: TrainingClass) -> None:
 @transaction.atomic
 def enrol(*, training_class: TrainingClass, dossier_ids: list[int], acting_user) -> int:
     """Add activists and candidates under the class's committee. Returns how many."""
-    c = TrainingClass.objects.select_for_update(of=("self",)).select_related("committee").get(pk=training_class.pk)
+    c = (
+        TrainingClass.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=training_class.pk)
+    )
     _require_committee(acting_user, c.committee, "培训班")
     _require_open_class(c)
     dossiers = list(Dossier.objects.filter(pk__in=dossier_ids).select_related("person", "person__branch"))
@@ -576,7 +580,11 @@ def set_attendance(
 ) -> int:
     """Record who attended the whole class and passed its test: {attendance id:
     (present, knowledge_passed)}. Until the class is closed."""
-    c = TrainingClass.objects.select_for_update(of=("self",)).select_related("committee").get(pk=training_class.pk)
+    c = (
+        TrainingClass.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=training_class.pk)
+    )
     _require_committee(acting_user, c.committee, "培训班")
     _require_open_class(c)
     changed = {}
@@ -611,7 +619,11 @@ def complete_class(*, training_class: TrainingClass, acting_user) -> Completion:
     be run again: those already recorded are skipped, those refused may be retried once
     their dossier allows it."""
     with transaction.atomic():
-        c = TrainingClass.objects.select_for_update(of=("self",)).select_related("committee").get(pk=training_class.pk)
+        c = (
+            TrainingClass.objects.select_for_update(of=("self",))
+            .select_related("committee")
+            .get(pk=training_class.pk)
+        )
         _require_committee(acting_user, c.committee, "培训班")
         if c.ends_on > _today():
             raise DomainError(
