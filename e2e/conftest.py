@@ -55,3 +55,17 @@ def shot():
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture
+def printed_pages():
+    """How many A4 pages the current page prints on (Chromium's own print to PDF)."""
+    import re
+
+    def count(page):
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4")
+        page.emulate_media(media="screen")
+        return len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+
+    return count

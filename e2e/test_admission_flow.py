@@ -44,7 +44,7 @@ def candidate(tree, users, make_person):
     return dossier
 
 
-def test_the_committee_is_refused_approval_and_told_why(live_server, candidate, page, shot):
+def test_the_committee_is_refused_approval_and_told_why(live_server, candidate, page, shot, printed_pages):
     login(page, live_server.url, "mine1_organizer")
     page.get_by_role("link", name="发展党员").click()
     expect(page.locator("#pipeline-board")).to_contain_text("综采一队党支部")
@@ -54,6 +54,7 @@ def test_the_committee_is_refused_approval_and_told_why(live_server, candidate, 
     expect(check).to_contain_text("二查预审")
     expect(check).to_contain_text("五查会议记录")
     shot(page, "dossier-refused")
+    assert printed_pages(page) == 1  # the dossier checklist prints on one A4 page
 
     page.get_by_role("link", name="党委审批").click()
     page.get_by_label("日期").fill("2025-06-20")

@@ -20,7 +20,7 @@ def login(page, base, username):
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
 
 
-def test_login_search_and_member_card(live_server, users, page, shot):
+def test_login_search_and_member_card(live_server, users, page, shot, printed_pages):
     person = Person.objects.get(name="李党员")
     login(page, live_server.url, "branch1_secretary")
     page.get_by_label("查找人员").fill("ldy")
@@ -39,6 +39,7 @@ def test_login_search_and_member_card(live_server, users, page, shot):
     expect(card).to_contain_text(person.id_number)
     expect(page.get_by_role("button", name="显示完整身份证号")).to_have_count(0)
     shot(page, "member-card")
+    assert printed_pages(page) == 1  # the member card (一卡) prints on one A4 page
 
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "member-card-phone")
