@@ -21,6 +21,10 @@ The role matrix (docs/decisions/0002-roles-and-scope.md):
 | admission.view  | all   | subtree         | branch  | branch  | —       | —       |
 | admission.record| all   | subtree         | branch  | branch  | —       | —       |
 | admission.approve| all  | subtree         | —       | —       | —       | —       |
+| assessment.view | all   | subtree         | branch  | branch  | group   | —       |
+| assessment.record| —    | —               | branch  | branch  | group   | —       |
+| assessment.rules| all   | subtree         | branch  | —       | —       | —       |
+| assessment.close| all   | subtree         | branch  | —       | —       | —       |
 
 (* a committee sees the audit rows written by users whose posts lie in its subtree.)
 """
@@ -106,6 +110,31 @@ ACTIONS: dict[str, set[str]] = {
         Role.BRANCH_COMMITTEE_MEMBER,
     },
     "admission.approve": {Role.ORG_DEPARTMENT, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_ORGANIZER},
+    # Monthly assessment (issue 4, seed 000): the branch committee and the group leaders
+    # record and see the scores of their people; the branch secretary closes the branch's
+    # month and a committee its subtree's; the organisation department sets the
+    # enterprise's rules and a committee or branch may adapt them for its own members.
+    "assessment.view": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+        Role.BRANCH_COMMITTEE_MEMBER,
+        Role.GROUP_LEADER,
+    },
+    "assessment.record": {Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE_MEMBER, Role.GROUP_LEADER},
+    "assessment.rules": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+    },
+    "assessment.close": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+    },
 }
 # Actions a plain member may take on their own record.
 SELF_ACTIONS = {"person.view", "person.unmask"}

@@ -1,0 +1,254 @@
+"""The monthly assessment (月度考评, issue 4 points 1–3): versioned scoring rules and their
+items, the score entries of a month, the closing of a month for a branch, its results
+and the amendments to them.
+
+Closed things stay closed (ARCHITECTURE, house habit 4): a rules version is never
+edited (a change is a new version), an archived result never changes (the model and its
+queryset refuse), and a correction is an `Amendment` row that points at the result."""
+
+from django.conf import settings
+from django.db import models
+
+from vanguard.core.models import TimeStampedModel
+
+
+class ReadOnly(Exception):
+    """A write to a closed record (a rules version in use, an archived result)."""
+
+
+class ScoringRules(models.Model):
+    """One version of the 考评办法 of an organisation. The enterprise's is set by the
+    organisation department on the root committee; a committee or a branch may adapt
+    it for its own members (the deepest organisation with a version in force wins)."""
+
+    organization = models.ForeignKey(
+        "organizations.Organization", verbose_name="制定组织", on_delete=models.PROTECT, related_name="+"
+    )
+    version = models.PositiveIntegerField("版本")
+    effective_from = models.DateField("起用月份")  # always the first of a month
+    base = models.DecimalField("基础分", max_digits=5, decimal_places=1)
+    floor = models.DecimalField("保底分", max_digits=5, decimal_places=1)
+    cap = models.DecimalField("封顶分", max_digits=5, decimal_places=1)
+    pass_mark = models.DecimalField("合格线", max_digits=5, decimal_places=1)
+    penalty = models.DecimalField("不合格处罚（元）", max_digits=8, decimal_places=2)
+    note = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("制定时间", auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="制定人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "考评办法"
+        verbose_name_plural = "考评办法"
+        ordering = ["organization_id", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "version"], name="rules_unique_version"),
+            models.UniqueConstraint(fields=["organization", "effective_from"], name="rules_unique_month"),
+        ]
+
+    def __str__(self):
+        return f"考评办法 第{self.version}版（{self.effective_from:%Y-%m} 起）"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ReadOnly("考评办法的版本一经制定不能修改，请制定新版本")
+        super().save(*args, **kwargs)
+
+
+class ItemSource(models.TextChoices):
+    """Where an item's entries come from. `manual` entries are recorded by hand; other
+    sources are filled by providers registered in `vanguard.assessment.sources` (meetings
+    attended, study hours, violations — later modules), through the same service."""
+
+    MANUAL = "manual", "人工记录"
+    MEETINGS = "meetings", "会议出勤（自动）"
+    STUDY = "study", "学习时长（自动）"
+    VIOLATIONS = "violations", "三违（自动）"
+
+
+class ScoringItem(models.Model):
+    rules = models.ForeignKey(
+        ScoringRules, verbose_name="考评办法", on_delete=models.PROTECT, related_name="items"
+    )
+    name = models.CharField("项目", max_length=60)
+    points = models.DecimalField("每次分值", max_digits=5, decimal_places=1)  # sign: + bonus, − deduction
+    monthly_limit = models.DecimalField("每月上限", max_digits=5, decimal_places=1, null=True, blank=True)
+    source = models.CharField("来源", max_length=20, choices=ItemSource.choices, default=ItemSource.MANUAL)
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "考评项目"
+        verbose_name_plural = "考评项目"
+        ordering = ["rules_id", "position", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_bonus(self) -> bool:
+        return self.points > 0
+
+
+class ScoreEntry(models.Model):
+    person = models.ForeignKey(
+        "people.Person", verbose_name="党员", on_delete=models.PROTECT, related_name="score_entries"
+    )
+    branch = models.ForeignKey(
+        "organizations.Organization", verbose_name="党支部", on_delete=models.PROTECT, related_name="+"
+    )
+    item = models.ForeignKey(
+        ScoringItem, verbose_name="项目", on_delete=models.PROTECT, related_name="entries"
+    )
+    month = models.DateField("月份", db_index=True)
+    on = models.DateField("日期")
+    points = models.DecimalField("分值", max_digits=5, decimal_places=1)
+    evidence = models.TextField("依据", blank=True)
+    source = models.CharField("来源", max_length=20, choices=ItemSource.choices, default=ItemSource.MANUAL)
+    # A provider's own key for the fact (a meeting id …), so that re-running it never
+    # adds the same entry twice.
+    source_key = models.CharField("来源编号", max_length=64, blank=True)
+    recorded_at = models.DateTimeField("记录时间", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "考评记录"
+        verbose_name_plural = "考评记录"
+        ordering = ["month", "on", "id"]
+        indexes = [models.Index(fields=["branch", "month"], name="entry_branch_month")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "item", "source", "source_key"],
+                condition=~models.Q(source_key=""),
+                name="entry_unique_source_key",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.on:%Y-%m-%d} {self.points}"
+
+
+class CloseState(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已通报（异议期）"
+    ARCHIVED = "archived", "已归档"
+
+
+class MonthClose(TimeStampedModel):
+    """The closing of one month for one branch. One row per (branch, month): closing
+    locks it (select_for_update), so two closes at once produce one set of results."""
+
+    branch = models.ForeignKey(
+        "organizations.Organization", verbose_name="党支部", on_delete=models.PROTECT, related_name="+"
+    )
+    month = models.DateField("月份")
+    state = models.CharField("状态", max_length=20, choices=CloseState.choices, default=CloseState.DRAFT)
+    closed_at = models.DateTimeField("结算时间", null=True, blank=True)
+    published_on = models.DateField("通报日期", null=True, blank=True)
+    objection_until = models.DateField("异议截止", null=True, blank=True)
+    archived_on = models.DateField("归档日期", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="结算人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "月度结算"
+        verbose_name_plural = "月度结算"
+        constraints = [models.UniqueConstraint(fields=["branch", "month"], name="close_unique_branch_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.get_state_display()}"
+
+
+class ResultQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if self.filter(close__state=CloseState.ARCHIVED).exists():
+            raise ReadOnly("已归档的考评结果不能修改，请用“更正”")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self.filter(close__state=CloseState.ARCHIVED).exists():
+            raise ReadOnly("已归档的考评结果不能删除")
+        return super().delete()
+
+
+class MonthlyResult(models.Model):
+    close = models.ForeignKey(
+        MonthClose, verbose_name="结算", on_delete=models.PROTECT, related_name="results"
+    )
+    person = models.ForeignKey(
+        "people.Person", verbose_name="党员", on_delete=models.PROTECT, related_name="monthly_results"
+    )
+    month = models.DateField("月份")
+    group = models.ForeignKey(
+        "organizations.Organization",
+        verbose_name="党小组",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rules = models.ForeignKey(
+        ScoringRules, verbose_name="考评办法", on_delete=models.PROTECT, related_name="+"
+    )
+    score = models.DecimalField("得分", max_digits=5, decimal_places=1)
+    group_rank = models.PositiveIntegerField("小组排名", null=True, blank=True)
+    branch_rank = models.PositiveIntegerField("支部排名")
+    qualified = models.BooleanField("合格")
+    penalty = models.DecimalField("处罚（元）", max_digits=8, decimal_places=2)
+    explanation = models.JSONField("计算过程", default=list)
+
+    objects = ResultQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "月度考评结果"
+        verbose_name_plural = "月度考评结果"
+        ordering = ["branch_rank", "id"]
+        constraints = [models.UniqueConstraint(fields=["person", "month"], name="result_unique_person_month")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.score}"
+
+    def save(self, *args, **kwargs):
+        if (
+            self.pk is not None
+            and MonthClose.objects.filter(pk=self.close_id, state=CloseState.ARCHIVED).exists()
+        ):
+            raise ReadOnly("已归档的考评结果不能修改，请用“更正”")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if MonthClose.objects.filter(pk=self.close_id, state=CloseState.ARCHIVED).exists():
+            raise ReadOnly("已归档的考评结果不能删除")
+        return super().delete(*args, **kwargs)
+
+
+class Amendment(models.Model):
+    """A correction of an archived result by a higher role, with its reason. The result
+    stays as it was; the latest amendment is what counts (payroll, the year)."""
+
+    result = models.ForeignKey(
+        MonthlyResult, verbose_name="原结果", on_delete=models.PROTECT, related_name="amendments"
+    )
+    score = models.DecimalField("更正后得分", max_digits=5, decimal_places=1)
+    qualified = models.BooleanField("更正后合格")
+    penalty = models.DecimalField("更正后处罚（元）", max_digits=8, decimal_places=2)
+    reason = models.CharField("更正原因", max_length=300)
+    at = models.DateTimeField("更正时间", auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="更正人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "考评结果更正"
+        verbose_name_plural = "考评结果更正"
+        ordering = ["result_id", "at", "id"]
+
+    def __str__(self):
+        return f"更正为 {self.score}：{self.reason}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ReadOnly("更正记录不能修改，请再次更正")
+        super().save(*args, **kwargs)

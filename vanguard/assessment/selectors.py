@@ -1,0 +1,140 @@
+"""Reads of the monthly assessment, scoped by the acting user's visibility
+(`vanguard.accounts.policy`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from vanguard.accounts.models import Role
+from vanguard.accounts.policy import scope_of
+from vanguard.assessment import monthly
+from vanguard.assessment.models import Amendment, MonthClose, MonthlyResult, ScoreEntry, ScoringRules
+from vanguard.core.errors import NotFoundOrForbidden
+from vanguard.organizations.models import Organization
+from vanguard.people.models import MEMBER_STATUSES, Person
+
+HIGHER_ROLES = {Role.ORG_DEPARTMENT, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_ORGANIZER}
+
+
+def rules_in_force(*, branch: Organization, month: date) -> ScoringRules | None:
+    """The version in force for the members of `branch` in `month`: among the branch and
+    its ancestors, the deepest organisation with a version started by then, and its
+    latest such version (a committee's or branch's adaptation overrides the enterprise's)."""
+    chain = [*branch.ancestor_ids, branch.pk]
+    depth = {org_id: i for i, org_id in enumerate(chain)}
+    candidates = list(
+        ScoringRules.objects.filter(organization_id__in=chain, effective_from__lte=monthly.month_of(month))
+        .order_by("-effective_from")
+        .prefetch_related("items")
+    )
+    if not candidates:
+        return None
+    deepest = max(depth[r.organization_id] for r in candidates)
+    return next(r for r in candidates if depth[r.organization_id] == deepest)
+
+
+def pure_rules(rules: ScoringRules) -> monthly.Rules:
+    items = {it.pk: monthly.Item(it.pk, it.name, it.points, it.monthly_limit) for it in rules.items.all()}
+    return monthly.Rules(rules.base, rules.floor, rules.cap, rules.pass_mark, rules.penalty, items)
+
+
+def rules_versions(organization: Organization) -> QuerySet[ScoringRules]:
+    return (
+        ScoringRules.objects.filter(organization=organization).prefetch_related("items").order_by("-version")
+    )
+
+
+def may_set_rules(user, organization: Organization) -> bool:
+    return scope_of(user).allows_org("assessment.rules", organization)
+
+
+def may_amend(user, branch: Organization) -> bool:
+    for g in scope_of(user).grants_for("assessment.close"):
+        if g.role in HIGHER_ROLES and (g.role == Role.ORG_DEPARTMENT or branch.path.startswith(g.org_path)):
+            return True
+    return False
+
+
+def members_of_branch(branch: Organization) -> QuerySet[Person]:
+    return Person.objects.filter(
+        branch=branch, political_status__in=MEMBER_STATUSES, status="active"
+    ).order_by("group_id", "name", "pk")
+
+
+def entries_by_person(*, branch: Organization, month: date) -> dict[int, list[monthly.Entry]]:
+    found: dict[int, list[monthly.Entry]] = defaultdict(list)
+    for person_id, item_id, points in ScoreEntry.objects.filter(branch=branch, month=month).values_list(
+        "person_id", "item_id", "points"
+    ):
+        found[person_id].append(monthly.Entry(item_id, points))
+    return found
+
+
+# --- scoped reads for the pages -------------------------------------------------------------
+
+
+def branches(user, action: str = "assessment.view") -> QuerySet[Organization]:
+    """Branches the user may look at (a group leader: the branch of their group)."""
+    scope = scope_of(user)
+    q = Q(pk__in=[])
+    for g in scope.grants_for(action):
+        if g.role == Role.ORG_DEPARTMENT:
+            q = Q()
+            break
+        if g.role == Role.GROUP_LEADER:
+            q |= Q(children__pk=g.org_id)
+        else:
+            q |= Q(path__startswith=g.org_path)
+    return Organization.objects.filter(q, kind="branch").distinct().order_by("path")
+
+
+def branch(user, pk, action: str = "assessment.view") -> Organization:
+    try:
+        return branches(user, action).get(pk=int(pk))
+    except (Organization.DoesNotExist, TypeError, ValueError):
+        raise NotFoundOrForbidden from None
+
+
+def entries(user, *, branch: Organization, month: date) -> QuerySet[ScoreEntry]:
+    q = scope_of(user).people_q("assessment.view", prefix="person__")
+    return (
+        ScoreEntry.objects.filter(q, branch=branch, month=month)
+        .select_related("person", "item", "recorded_by")
+        .order_by("-on", "-id")
+    )
+
+
+def recordable_people(user, branch: Organization) -> QuerySet[Person]:
+    return members_of_branch(branch).filter(scope_of(user).people_q("assessment.record"))
+
+
+def month_close(branch: Organization, month: date) -> MonthClose | None:
+    return MonthClose.objects.filter(branch=branch, month=month).first()
+
+
+def results(user, close: MonthClose) -> QuerySet[MonthlyResult]:
+    q = scope_of(user).people_q("assessment.view", prefix="person__")
+    return (
+        MonthlyResult.objects.filter(q, close=close)
+        .select_related("person", "group")
+        .prefetch_related(Prefetch("amendments", queryset=Amendment.objects.select_related("by")))
+        .order_by("branch_rank", "person__name", "pk")
+    )
+
+
+def result(user, pk) -> MonthlyResult:
+    q = scope_of(user).people_q("assessment.view", prefix="person__")
+    try:
+        return MonthlyResult.objects.select_related("close__branch", "person").get(q, pk=int(pk))
+    except (MonthlyResult.DoesNotExist, TypeError, ValueError):
+        raise NotFoundOrForbidden from None
+
+
+def effective(result: MonthlyResult) -> tuple:
+    """(score, qualified, penalty) that count: the latest amendment's, else the result's."""
+    amendments = list(result.amendments.all())
+    last = amendments[-1] if amendments else result
+    return last.score, last.qualified, last.penalty

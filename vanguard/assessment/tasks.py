@@ -1,0 +1,18 @@
+"""Celery tasks of the assessment context: thin, idempotent wrappers around services."""
+
+from datetime import date
+
+from celery import shared_task
+
+
+@shared_task(name="assessment.close_month")
+def close_month_task(branch_id: int, month: str, user_id: int | None = None) -> None:
+    from django.contrib.auth import get_user_model
+
+    from vanguard.assessment import services
+    from vanguard.organizations.models import Organization
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    services.close_month(
+        branch=Organization.objects.get(pk=branch_id), month=date.fromisoformat(month), acting_user=user
+    )
