@@ -9,5 +9,6 @@ urlpatterns = [
     path("people/", include("vanguard.people.urls")),
     path("imports/", include("vanguard.imports.urls")),
     path("admission/", include("vanguard.admission.urls")),
+    path("assessment/", include("vanguard.assessment.urls")),
     path("api/", api.urls),
 ]

@@ -331,7 +331,13 @@ def request_close(*, branch: Organization, month: date, acting_user) -> MonthClo
 
     _scope_check(acting_user, branch, "assessment.close")
     month = monthly.month_of(month)
+    if month > monthly.month_of(_today()):
+        raise DomainError("月份：尚未开始，不能结算", field="月份", code="future")
     close = _close_row(branch, month)
+    if close.state != CloseState.DRAFT:
+        raise DomainError(
+            f"月份：{month:%Y-%m} 已{close.get_state_display()}，不能重新结算", field="月份", code="closed"
+        )
     enqueue(close_month_task, branch.pk, month.isoformat(), getattr(_user(acting_user), "pk", None))
     return close
 

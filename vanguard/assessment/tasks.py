@@ -10,9 +10,14 @@ def close_month_task(branch_id: int, month: str, user_id: int | None = None) -> 
     from django.contrib.auth import get_user_model
 
     from vanguard.assessment import services
+    from vanguard.core.errors import DomainError
     from vanguard.organizations.models import Organization
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
-    services.close_month(
-        branch=Organization.objects.get(pk=branch_id), month=date.fromisoformat(month), acting_user=user
-    )
+    try:
+        services.close_month(
+            branch=Organization.objects.get(pk=branch_id), month=date.fromisoformat(month), acting_user=user
+        )
+    except DomainError:
+        # Published or archived meanwhile: the results stand and there is nothing to redo.
+        return

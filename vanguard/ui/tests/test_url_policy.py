@@ -33,6 +33,9 @@ ALLOWED = {
         "admission.view",
         "admission.record",
         "admission.approve",
+        "assessment.view",
+        "assessment.rules",
+        "assessment.close",
     },
     Role.COMMITTEE_SECRETARY: {
         "org.view",
@@ -47,6 +50,9 @@ ALLOWED = {
         "admission.view",
         "admission.record",
         "admission.approve",
+        "assessment.view",
+        "assessment.rules",
+        "assessment.close",
     },
     Role.COMMITTEE_ORGANIZER: {
         "org.view",
@@ -61,6 +67,9 @@ ALLOWED = {
         "admission.view",
         "admission.record",
         "admission.approve",
+        "assessment.view",
+        "assessment.rules",
+        "assessment.close",
     },
     Role.BRANCH_SECRETARY: {
         "org.view",
@@ -72,6 +81,10 @@ ALLOWED = {
         "import.roster",
         "admission.view",
         "admission.record",
+        "assessment.view",
+        "assessment.record",
+        "assessment.rules",
+        "assessment.close",
     },
     Role.BRANCH_COMMITTEE_MEMBER: {
         "org.view",
@@ -80,8 +93,10 @@ ALLOWED = {
         "register.export",
         "admission.view",
         "admission.record",
+        "assessment.view",
+        "assessment.record",
     },
-    Role.GROUP_LEADER: {"org.view", "person.view"},
+    Role.GROUP_LEADER: {"org.view", "person.view", "assessment.view", "assessment.record"},
     "member": {"person.view", "person.unmask"},
 }
 ROLES = list(ALLOWED)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from vanguard.assessment import views
+
+app_name = "assessment"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("entries/add/", views.add_entry, name="add_entry"),
+    path("close/", views.close, name="close"),
+    path("publish/", views.publish, name="publish"),
+    path("archive/", views.archive, name="archive"),
+    path("amend/", views.amend, name="amend"),
+    path("penalties.xlsx", views.penalties_export, name="penalties_export"),
+    path("rules/", views.rules, name="rules"),
+    path("rules/new/", views.rules_new, name="rules_new"),
+]

@@ -1,0 +1,316 @@
+"""Monthly assessment pages (issue 4, points 1–3): a branch's month (entries, the add
+form, close / publish / archive, the results with their amendments), the rules and a
+new version, the penalty list (.xlsx). The branch and the month are query parameters
+(?branch=…&month=2026-03); a branch outside the user's scope is a 404. Thin: parse,
+call one service or selector, render."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from vanguard.accounts.policy import requires, scope_of
+from vanguard.assessment import monthly, selectors, services
+from vanguard.assessment.forms import EntryForm, RulesForm
+from vanguard.assessment.models import CloseState
+from vanguard.core import audit
+from vanguard.core.errors import DomainError, NotFoundOrForbidden
+from vanguard.sheets.writer import xlsx_response
+
+PAGE_SIZE = 50
+
+
+def _month(request) -> date:
+    data = request.POST if request.method == "POST" else request.GET
+    found = monthly.parse_month(data.get("month"))
+    return found or monthly.month_of(timezone.localdate())
+
+
+def _branch(request, action="assessment.view"):
+    data = request.POST if request.method == "POST" else request.GET
+    raw = data.get("branch")
+    if raw is None:
+        return None
+    try:
+        return selectors.branch(request.user, raw, action)
+    except NotFoundOrForbidden:
+        raise Http404 from None
+
+
+def _page_url(branch, month) -> str:
+    return f"{reverse('assessment:index')}?branch={branch.pk}&month={month:%Y-%m}"
+
+
+@requires("assessment.view")
+def index(request):
+    branches = selectors.branches(request.user)
+    branch = _branch(request)
+    if branch is None:
+        branch = branches.first()
+    month = _month(request)
+    context = {"nav": "assessment", "branches": branches, "branch": branch, "month": month}
+    if branch is not None:
+        context.update(_month_context(request, branch, month))
+    return render(request, "assessment/index.html", context)
+
+
+def _month_context(request, branch, month, form=None, problems=()):
+    scope = scope_of(request.user)
+    rules = services.rules_in_force(branch=branch, month=month)
+    close = selectors.month_close(branch, month)
+    may_record = scope.may("assessment.record") and (close is None or close.state == CloseState.DRAFT)
+    people = list(selectors.recordable_people(request.user, branch)) if may_record else []
+    if may_record and form is None:
+        form = EntryForm(people=people, items=rules.items.all(), initial={"on": timezone.localdate()})
+    results = list(selectors.results(request.user, close)) if close else []
+    for r in results:
+        r.effective = selectors.effective(r)
+    return {
+        "rules": rules,
+        "close": close,
+        "entries": Paginator(selectors.entries(request.user, branch=branch, month=month), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        ),
+        "form": form if may_record else None,
+        "problems": problems,
+        "results": results,
+        "may_close": scope.allows_org("assessment.close", branch),
+        "may_amend": selectors.may_amend(request.user, branch),
+        "prev_month": (month.replace(day=1) - timezone.timedelta(days=1)).replace(day=1),
+        "next_month": (month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1),
+    }
+
+
+@require_POST
+@requires("assessment.record")
+def add_entry(request):
+    branch = _branch(request, "assessment.record")
+    if branch is None:
+        return HttpResponseBadRequest("党支部：缺少参数".encode())
+    month = _month(request)
+    rules = services.rules_in_force(branch=branch, month=month)
+    people = selectors.recordable_people(request.user, branch)
+    form = EntryForm(request.POST, people=people, items=rules.items.all())
+    problems = []
+    if form.is_valid():
+        c = form.cleaned_data
+        try:
+            services.record_entry(
+                person=form.people[c["person"]],
+                item=form.items[c["item"]],
+                on=c["on"],
+                points=c["points"],
+                evidence=c["evidence"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            problems = exc.problems
+        else:
+            messages.success(request, "已记录")
+            return redirect(_page_url(branch, monthly.month_of(c["on"])))
+    context = {
+        "nav": "assessment",
+        "branches": selectors.branches(request.user),
+        "branch": branch,
+        "month": month,
+    }
+    context.update(_month_context(request, branch, month, form=form, problems=problems))
+    return render(request, "assessment/index.html", context, status=422)
+
+
+def _state_change(request, do):
+    branch = _branch(request, "assessment.close")
+    if branch is None:
+        return HttpResponseBadRequest("党支部：缺少参数".encode())
+    month = _month(request)
+    try:
+        do(branch, month)
+    except DomainError as exc:
+        for p in exc.problems:
+            messages.error(request, p.message)
+    return redirect(_page_url(branch, month))
+
+
+@require_POST
+@requires("assessment.close")
+def close(request):
+    def do(branch, month):
+        services.request_close(branch=branch, month=month, acting_user=request.user)
+        messages.success(request, f"{branch.name} {month:%Y-%m} 结算已提交")
+
+    return _state_change(request, do)
+
+
+def _close_of(branch, month):
+    found = selectors.month_close(branch, month)
+    if found is None:
+        raise DomainError("结算：本月尚未结算", field="结算", code="state")
+    return found
+
+
+@require_POST
+@requires("assessment.close")
+def publish(request):
+    def do(branch, month):
+        services.publish(close=_close_of(branch, month), acting_user=request.user)
+        messages.success(request, "已通报，异议期开始")
+
+    return _state_change(request, do)
+
+
+@require_POST
+@requires("assessment.close")
+def archive(request):
+    def do(branch, month):
+        services.archive(close=_close_of(branch, month), acting_user=request.user)
+        messages.success(request, "已归档")
+
+    return _state_change(request, do)
+
+
+@require_POST
+@requires("assessment.close")
+def amend(request):
+    try:
+        result = selectors.result(request.user, request.POST.get("result"))
+    except NotFoundOrForbidden:
+        raise Http404 from None
+    try:
+        score = Decimal(request.POST.get("score", ""))
+    except InvalidOperation:
+        messages.error(request, "得分：应为数字")
+    else:
+        try:
+            services.amend(
+                result=result, score=score, reason=request.POST.get("reason", ""), acting_user=request.user
+            )
+            messages.success(request, f"已更正 {result.person.name} 的得分")
+        except DomainError as exc:
+            for p in exc.problems:
+                messages.error(request, p.message)
+    return redirect(_page_url(result.close.branch, result.month))
+
+
+@requires("assessment.view")
+def penalties_export(request):
+    branch = _branch(request)
+    if branch is None:
+        return HttpResponseBadRequest("党支部：缺少参数".encode())
+    month = _month(request)
+    close = selectors.month_close(branch, month)
+    rows = []
+    if close is not None:
+        for r in selectors.results(request.user, close):
+            score, qualified, penalty = selectors.effective(r)
+            if not qualified:
+                rows.append([r.person.name, r.group.name if r.group else "", str(score), float(penalty)])
+    title = f"{branch.name} {month:%Y-%m} 月度考评不合格处罚名单"
+    audit.record(
+        actor=request.user,
+        action="export",
+        obj=branch,
+        summary=f"导出{title}（{len(rows)} 人）",
+        changes={"month": f"{month:%Y-%m}", "count": len(rows)},
+    )
+    return xlsx_response(
+        f"{branch.name}-{month:%Y-%m}-考评处罚.xlsx",
+        sheet_title="处罚名单",
+        title=title,
+        headers=["姓名", "党小组", "得分", "处罚金额（元）"],
+        rows=rows,
+    )
+
+
+def _rules_org(request, action="assessment.view"):
+    raw = request.POST.get("org") if request.method == "POST" else request.GET.get("org")
+    scope = scope_of(request.user)
+    from vanguard.organizations.models import Organization
+
+    if raw is None:
+        branch = selectors.branches(request.user).first()
+        return branch
+    try:
+        org = Organization.objects.get(pk=int(raw))
+    except (Organization.DoesNotExist, ValueError):
+        raise Http404 from None
+    if not (scope.allows_org(action, org) or (action == "assessment.view" and scope.is_enterprise)):
+        raise Http404
+    return org
+
+
+@requires("assessment.view")
+def rules(request):
+    org = _rules_org(request)
+    month = _month(request)
+    context = {"nav": "assessment", "org": org, "month": month}
+    if org is not None:
+        from vanguard.organizations.models import Organization
+
+        chain = list(Organization.objects.filter(pk__in=[*org.ancestor_ids, org.pk]).order_by("path"))
+        context.update(
+            chain=[(o, list(selectors.rules_versions(o))) for o in chain],
+            may_set=[o for o in chain if selectors.may_set_rules(request.user, o)],
+            in_force=services.rules_in_force(branch=org, month=month) if org.kind == "branch" else None,
+            form=RulesForm(initial=_initial(org)),
+        )
+    return render(request, "assessment/rules.html", context)
+
+
+def _initial(org):
+    today = timezone.localdate()
+    base = selectors.rules_in_force(branch=org, month=today)
+    initial = {"effective_from": f"{today:%Y-%m}"}
+    if base is not None:
+        initial.update(
+            base=base.base, floor=base.floor, cap=base.cap, pass_mark=base.pass_mark, penalty=base.penalty
+        )
+        initial["items"] = "\n".join(
+            f"{i.name}, {i.points}, {i.monthly_limit or ''}" for i in base.items.all() if i.source == "manual"
+        )
+    return initial
+
+
+@require_POST
+@requires("assessment.rules")
+def rules_new(request):
+    org = _rules_org(request, "assessment.rules")
+    if org is None:
+        return HttpResponseBadRequest("组织：缺少参数".encode())
+    form = RulesForm(request.POST)
+    if form.is_valid():
+        c = form.cleaned_data
+        effective = monthly.parse_month(c["effective_from"])
+        try:
+            if effective is None:
+                raise DomainError("起用月份：应为 YYYY-MM", field="起用月份")
+            services.new_rules_version(
+                organization=org,
+                effective_from=effective,
+                base=c["base"],
+                floor=c["floor"],
+                cap=c["cap"],
+                pass_mark=c["pass_mark"],
+                penalty=c["penalty"],
+                items=c["items"],
+                note=c["note"],
+                acting_user=request.user,
+            )
+        except DomainError as exc:
+            for p in exc.problems:
+                messages.error(request, p.message)
+        else:
+            messages.success(request, f"{org.name} 的考评办法新版本已制定")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for e in errors:
+                messages.error(request, f"{label}：{e}")
+    return redirect(f"{reverse('assessment:rules')}?org={org.pk}")
