@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from vanguard.admission.rules import InvalidDossier, NoticeRule, check_approval, dossier_from_json
+from vanguard.core.jsonfile import UnreadableJson, read_json_file
 
 
 def notice_rule_from_settings() -> NoticeRule:
@@ -27,33 +28,12 @@ def notice_rule_from_settings() -> NoticeRule:
     )
 
 
-def _no_constant(name: str):
-    raise ValueError(name)
-
-
 def read_dossier(path: str):
     """The file's dossier, or InvalidDossier saying (in Chinese) why it cannot be read."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise InvalidDossier(f"找不到文件：{path}") from None
-    except IsADirectoryError:
-        raise InvalidDossier(f"{path} 是目录，不是文件") from None
-    except OSError as exc:
-        raise InvalidDossier(f"无法读取文件 {path}：{exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows Notepad) is allowed
-    except UnicodeDecodeError as exc:
-        raise InvalidDossier(
-            f"文件不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节无法解码），请另存为 UTF-8"
-        ) from None
-    try:
-        obj = json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidDossier(f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}") from None
-    except (ValueError, RecursionError):  # NaN/Infinity, 4300-digit numbers, deep nesting
-        raise InvalidDossier("不是有效的 JSON：含有 NaN/Infinity、过长的数字或过深的嵌套") from None
+        obj = read_json_file(path)
+    except UnreadableJson as exc:
+        raise InvalidDossier(exc.message) from None
     return dossier_from_json(obj)
 
 

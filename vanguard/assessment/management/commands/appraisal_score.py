@@ -14,43 +14,22 @@ the input cannot be read: one Chinese line on stderr, nothing on stdout, no trac
 
 from __future__ import annotations
 
-import json
 import sys
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 
 from vanguard.assessment.rules import InvalidInput, parse_input, results_json, score_members
-
-
-def _no_constant(name: str):
-    raise ValueError(name)
+from vanguard.core.jsonfile import UnreadableJson, read_json_file
 
 
 def read_input(path: str):
     """The file's members and weights, or InvalidInput saying (in Chinese) why not.
     Numbers with a fraction are read as Decimal from their text, so 89.95 stays 89.95."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-    except FileNotFoundError:
-        raise InvalidInput(f"找不到文件：{path}") from None
-    except IsADirectoryError:
-        raise InvalidInput(f"{path} 是目录，不是文件") from None
-    except OSError as exc:
-        raise InvalidInput(f"无法读取文件 {path}：{exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")  # a byte-order mark (Windows Notepad) is allowed
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"文件不是 UTF-8 编码的文本（第 {exc.start + 1} 个字节无法解码），请另存为 UTF-8"
-        ) from None
-    try:
-        obj = json.loads(text, parse_float=Decimal, parse_constant=_no_constant)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}") from None
-    except (ValueError, RecursionError):  # NaN/Infinity, 4300-digit numbers, deep nesting
-        raise InvalidInput("不是有效的 JSON：含有 NaN/Infinity、过长的数字或过深的嵌套") from None
+        obj = read_json_file(path, parse_float=Decimal)
+    except UnreadableJson as exc:
+        raise InvalidInput(exc.message) from None
     return parse_input(obj)
 
 
