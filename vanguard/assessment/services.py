@@ -165,6 +165,11 @@ def new_rules_version(
         branch__path__startswith=organization.path, month__gte=effective_from
     ).exists():
         problems.append("起用月份：该月已有党支部结算，不能再改用新版本")
+    elif ScoreEntry.objects.filter(
+        branch__path__startswith=organization.path, month__gte=effective_from
+    ).exists():
+        # Entries name the items of the version in force when they were recorded.
+        problems.append("起用月份：该月已有考评记录，请从下个月起用新版本")
     if problems:
         raise DomainError([Problem("考评办法", p, "invalid") for p in problems])
     rules = ScoringRules.objects.create(

@@ -349,3 +349,13 @@ def test_an_automatic_provider_plugs_in_without_changing_the_engine(tree, member
     close = services.close_month(branch=tree.branch1, month=MARCH, acting_user=None, today=TODAY)
     assert close.results.get(person=member).score == D("95.0")
     assert ScoreEntry.objects.get(item__rules=rules).source_key == "m-1"
+
+
+def test_a_new_version_cannot_start_in_a_month_with_entries(tree, users, member, default):
+    services.record_entry(
+        person=member, item=item(default, "三违"), on=date(2026, 3, 5), acting_user=None, today=TODAY
+    )
+    with pytest.raises(DomainError) as e:
+        new_version(tree.branch1, MARCH)
+    assert "考评记录" in str(e.value)
+    assert new_version(tree.branch1, date(2026, 4, 1)).effective_from == date(2026, 4, 1)

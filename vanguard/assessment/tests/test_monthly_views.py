@@ -161,3 +161,24 @@ def test_the_rules_page_shows_versions_and_makes_a_new_one(login, tree, users, v
     own = ScoringRules.objects.get(organization=tree.branch1)
     assert own.pass_mark == 85 and own.items.count() == 2 and own.effective_from == next_month
     assert client.post(reverse("assessment:rules_new"), {"org": tree.mine1.pk}).status_code == 404
+
+
+def _count_queries(client, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert page(client, tree).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_month_page_has_a_constant_query_count(login, tree, users, member, make_person, violation):
+    client = login(users[Role.COMMITTEE_SECRETARY])
+    services.record_entry(person=member, item=violation, on=TODAY, acting_user=None)
+    services.close_month(branch=tree.branch1, month=TODAY, acting_user=None)
+    few = _count_queries(client, tree)
+    for i in range(5):
+        p = make_person(tree.branch1, name="党员" + "甲乙丙丁戊"[i], group=tree.group2)
+        services.record_entry(person=p, item=violation, on=TODAY, acting_user=None)
+    services.close_month(branch=tree.branch1, month=TODAY, acting_user=None)
+    assert _count_queries(client, tree) == few
