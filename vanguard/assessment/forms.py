@@ -59,6 +59,13 @@ class RulesForm(forms.Form):
     penalty = forms.DecimalField(
         label="不合格处罚（元）", max_digits=8, decimal_places=2, min_value=Decimal(0)
     )
+    leader_group_weight = forms.IntegerField(
+        label="党小组长考核：小组平均分权重（%，0 为不计）",
+        min_value=0,
+        max_value=100,
+        initial=0,
+        required=False,
+    )
     items = forms.CharField(
         label="项目（每行：名称, 分值, 每月上限；扣分写负数，上限可空）",
         widget=forms.Textarea(attrs={"rows": 8}),

@@ -31,6 +31,9 @@ class ScoringRules(models.Model):
     cap = models.DecimalField("封顶分", max_digits=5, decimal_places=1)
     pass_mark = models.DecimalField("合格线", max_digits=5, decimal_places=1)
     penalty = models.DecimalField("不合格处罚（元）", max_digits=8, decimal_places=2)
+    # How the group's results enter a group leader's score (issue 4 point 4, decision 0009):
+    # percent of the leader's score taken from the mean of the group's members; 0 = off.
+    leader_group_weight = models.PositiveSmallIntegerField("党小组长考核：小组平均分权重（%）", default=0)
     note = models.CharField("说明", max_length=300, blank=True)
     created_at = models.DateTimeField("制定时间", auto_now_add=True)
     created_by = models.ForeignKey(
@@ -252,3 +255,37 @@ class Amendment(models.Model):
         if self.pk is not None:
             raise ReadOnly("更正记录不能修改，请再次更正")
         super().save(*args, **kwargs)
+
+
+class YearConfirmation(models.Model):
+    """The branch's confirmation of the shortlist for the yearly excellent-member
+    selection (issue 4 point 5): the shortlist as computed when confirmed, kept as it was.
+    Read-only once written; confirming again is a new row (the latest counts)."""
+
+    branch = models.ForeignKey(
+        "organizations.Organization", verbose_name="党支部", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("年度")
+    months = models.JSONField("依据的归档月份", default=list)
+    shortlist = models.JSONField("推荐名单", default=list)
+    note = models.CharField("说明", max_length=300, blank=True)
+    at = models.DateTimeField("确认时间", auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="确认人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = "年度评优推荐确认"
+        verbose_name_plural = "年度评优推荐确认"
+        ordering = ["branch_id", "year", "at", "id"]
+
+    def __str__(self):
+        return f"{self.year} 年度评优推荐（{len(self.shortlist)} 人）"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ReadOnly("已确认的推荐名单不能修改，请重新确认")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ReadOnly("已确认的推荐名单不能删除")

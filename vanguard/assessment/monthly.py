@@ -185,3 +185,81 @@ def parse_month(text: str | None) -> date | None:
         return date(parts[0], parts[1], 1) if len(parts) == 2 else None
     except ValueError:
         return None
+
+
+# --- group leaders (issue 4 point 4) ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LeaderScore:
+    """A group leader's month: their own score blended with the mean of their group's
+    members' scores (the leader left out) by `weight` percent. `group_mean` is None when
+    the rule is off (weight 0) or the group has no other member: the score is then the
+    leader's own."""
+
+    own: Decimal
+    group_mean: Decimal | None
+    weight: int
+    score: Decimal
+
+    def explain(self) -> list[str]:
+        if self.group_mean is None:
+            return []
+        return [
+            f"党小组长：本人得分 {self.own} × {100 - self.weight}% + 小组党员平均分 "
+            f"{round_half_up(self.group_mean, 2)} × {self.weight}% = {self.score}"
+        ]
+
+
+def leader_score(own: Decimal, group_scores: Sequence[Decimal], weight: int) -> LeaderScore:
+    """own × (100 − weight)% + mean(group_scores) × weight%, exact, rounded half up to one
+    decimal at the end. Weight 0 (the default) or no other member in the group: own.
+    Both parts lie between the floor and the cap, so the blend does too."""
+    if not 0 <= weight <= 100:
+        raise ValueError("weight must be 0–100")
+    own = Decimal(own)
+    if weight == 0 or not group_scores:
+        return LeaderScore(own, None, weight, own)
+    mean = sum((Decimal(s) for s in group_scores), ZERO) / len(group_scores)
+    blended = (own * (100 - weight) + mean * weight) / 100
+    return LeaderScore(own, mean, weight, round_half_up(blended, 1))
+
+
+# --- the year (issue 4 point 5) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class YearMonth:
+    month: date
+    score: Decimal
+    qualified: bool
+
+
+@dataclass(frozen=True)
+class Shortlisted:
+    id: Hashable
+    total: Decimal
+    months: int
+    rank: int
+
+
+def shortlist(
+    archived_months: Iterable[date], rows: Mapping[Hashable, Iterable[YearMonth]]
+) -> list[Shortlisted]:
+    """The shortlist for the yearly excellent-member selection, from the archive: a member
+    with a result in every month the branch archived that year (`archived_months`; the
+    rows hold archived months only, scores after amendments) and no unqualified month,
+    ordered by the year's total score, ties sharing a rank (1, 2, 2, 4). No archived
+    month: nobody."""
+    needed = set(archived_months)
+    if not needed:
+        return []
+    eligible = []
+    for member_id, months in rows.items():
+        months = [m for m in months if m.month in needed]
+        if {m.month for m in months} != needed or not all(m.qualified for m in months):
+            continue
+        eligible.append((member_id, sum((m.score for m in months), ZERO)))
+    eligible.sort(key=lambda e: -e[1])
+    ranks = rank([t for _, t in eligible])
+    return [Shortlisted(i, t, len(needed), r) for (i, t), r in zip(eligible, ranks, strict=True)]

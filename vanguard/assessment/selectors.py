@@ -8,10 +8,18 @@ from datetime import date
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from vanguard.accounts.models import Role
+from vanguard.accounts.models import Post, Role
 from vanguard.accounts.policy import scope_of
 from vanguard.assessment import monthly
-from vanguard.assessment.models import Amendment, MonthClose, MonthlyResult, ScoreEntry, ScoringRules
+from vanguard.assessment.models import (
+    Amendment,
+    CloseState,
+    MonthClose,
+    MonthlyResult,
+    ScoreEntry,
+    ScoringRules,
+    YearConfirmation,
+)
 from vanguard.core.errors import NotFoundOrForbidden
 from vanguard.organizations.models import Organization
 from vanguard.people.models import MEMBER_STATUSES, Person
@@ -62,6 +70,20 @@ def members_of_branch(branch: Organization) -> QuerySet[Person]:
     return Person.objects.filter(
         branch=branch, political_status__in=MEMBER_STATUSES, status="active"
     ).order_by("group_id", "name", "pk")
+
+
+def group_leaders(branch: Organization) -> dict[int, int]:
+    """{person id: group id} of the branch's group leaders: the person linked (User.person_id)
+    to the user holding the active GROUP_LEADER post of a group of the branch."""
+    found = {}
+    for person_id, group_id in Post.objects.filter(
+        role=Role.GROUP_LEADER,
+        ended_on__isnull=True,
+        organization__parent=branch,
+        user__person_id__isnull=False,
+    ).values_list("user__person_id", "organization_id"):
+        found[person_id] = group_id
+    return found
 
 
 def entries_by_person(*, branch: Organization, month: date) -> dict[int, list[monthly.Entry]]:
@@ -138,3 +160,56 @@ def effective(result: MonthlyResult) -> tuple:
     amendments = list(result.amendments.all())
     last = amendments[-1] if amendments else result
     return last.score, last.qualified, last.penalty
+
+
+# --- the year (issue 4 point 5) ----------------------------------------------------------------
+
+
+def year_results(branch: Organization, year: int, q: Q | None = None) -> list[MonthlyResult]:
+    return list(
+        MonthlyResult.objects.filter(q or Q(), close__branch=branch, month__year=year)
+        .select_related("person", "close")
+        .prefetch_related(Prefetch("amendments", queryset=Amendment.objects.order_by("at", "id")))
+        .order_by("person__group_id", "person__name", "person_id", "month")
+    )
+
+
+def archived_months(branch: Organization, year: int) -> list[date]:
+    return list(
+        MonthClose.objects.filter(branch=branch, month__year=year, state=CloseState.ARCHIVED)
+        .order_by("month")
+        .values_list("month", flat=True)
+    )
+
+
+def year_shortlist(branch: Organization, year: int, results: list[MonthlyResult] | None = None):
+    """The shortlist from the archive (`monthly.shortlist`), over all the branch's members
+    (not scoped: the branch confirms one list). Returns (months, [(Shortlisted, Person)])."""
+    months = archived_months(branch, year)
+    rows: dict[int, list[monthly.YearMonth]] = defaultdict(list)
+    people = {}
+    for r in results if results is not None else year_results(branch, year):
+        if r.close.state != CloseState.ARCHIVED:
+            continue
+        score, qualified, _ = effective(r)
+        rows[r.person_id].append(monthly.YearMonth(r.month, score, qualified))
+        people[r.person_id] = r.person
+    return months, [(s, people[s.id]) for s in monthly.shortlist(months, rows)]
+
+
+def year_table(user, branch: Organization, year: int):
+    """Each member's twelve months side by side (scoped to what the user may see):
+    [(person, [result-or-None × 12])], effective values after amendments."""
+    q = scope_of(user).people_q("assessment.view", prefix="person__")
+    table: dict[int, tuple] = {}
+    for r in year_results(branch, year, q):
+        r.effective = effective(r)
+        row = table.setdefault(r.person_id, (r.person, [None] * 12))
+        row[1][r.month.month - 1] = r
+    return list(table.values())
+
+
+def confirmations(branch: Organization, year: int) -> QuerySet[YearConfirmation]:
+    return (
+        YearConfirmation.objects.filter(branch=branch, year=year).select_related("by").order_by("-at", "-id")
+    )

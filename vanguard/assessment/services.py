@@ -24,6 +24,7 @@ from vanguard.assessment.models import (
     ScoreEntry,
     ScoringItem,
     ScoringRules,
+    YearConfirmation,
 )
 from vanguard.core import audit
 from vanguard.core.errors import DomainError, Problem
@@ -142,6 +143,7 @@ def new_rules_version(
     items: list[ItemInput],
     acting_user,
     note: str = "",
+    leader_group_weight: int = 0,
     today: date | None = None,
 ) -> ScoringRules:
     """A new version of an organisation's rules, in force from a month that has not
@@ -156,6 +158,8 @@ def new_rules_version(
     effective_from = monthly.month_of(effective_from)
     this_month = monthly.month_of(today or _today())
     problems = _check_rules(base, floor, cap, pass_mark, penalty, items)
+    if not 0 <= leader_group_weight <= 100:
+        problems.append("党小组长考核权重：应在 0 至 100 之间")
     if effective_from < this_month:
         problems.append(f"起用月份：不能早于本月（{this_month:%Y-%m}），已过去的月份按当时的版本计分")
     latest = ScoringRules.objects.filter(organization=organization).order_by("-version").first()
@@ -181,6 +185,7 @@ def new_rules_version(
         cap=cap,
         pass_mark=pass_mark,
         penalty=penalty,
+        leader_group_weight=leader_group_weight,
         note=note,
         created_by=_user(acting_user),
     )
@@ -377,7 +382,8 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
     members = list(selectors.members_of_branch(branch))
     entries = selectors.entries_by_person(branch=branch, month=month)
     scored = [(p, monthly.score_month(pure, entries.get(p.pk, ()))) for p in members]
-    ranks = monthly.rank_branch([(p.pk, p.group_id, s.score) for p, s in scored])
+    finals = _with_leaders(branch, rules, pure, scored)
+    ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
     close.results.all().delete()
     MonthlyResult.objects.bulk_create(
         MonthlyResult(
@@ -386,12 +392,12 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
             month=month,
             group_id=p.group_id,
             rules=rules,
-            score=s.score,
+            score=finals[p.pk][0],
             group_rank=ranks[p.pk].group_rank,
             branch_rank=ranks[p.pk].branch_rank,
-            qualified=s.qualified,
-            penalty=s.penalty,
-            explanation=s.explain(pure),
+            qualified=finals[p.pk][1],
+            penalty=finals[p.pk][2],
+            explanation=finals[p.pk][3],
         )
         for p, s in scored
     )
@@ -405,6 +411,34 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
         summary=f"{branch.name} {month:%Y-%m} 月度考评结算（{len(scored)} 人）",
     )
     return close
+
+
+def _with_leaders(branch, rules, pure, scored) -> dict[int, tuple]:
+    """(score, qualified, penalty, explanation) per member: a group leader's score blends
+    in the mean of the group's other members (`monthly.leader_score`, decision 0009)."""
+    finals = {p.pk: (s.score, s.qualified, s.penalty, s.explain(pure)) for p, s in scored}
+    weight = rules.leader_group_weight
+    if not weight:
+        return finals
+    leaders = selectors.group_leaders(branch)
+    by_group: dict[int, list] = {}
+    for p, s in scored:
+        if p.group_id is not None:
+            by_group.setdefault(p.group_id, []).append((p.pk, s.score))
+    for p, s in scored:
+        group_id = leaders.get(p.pk)
+        if group_id is None:
+            continue
+        others = [score for pk, score in by_group.get(group_id, ()) if pk != p.pk]
+        lead = monthly.leader_score(s.score, others, weight)
+        if lead.group_mean is None:
+            continue
+        qualified = lead.score >= pure.pass_mark
+        explanation = [*s.explain(pure)[:-1], *lead.explain()]
+        verdict = "合格" if qualified else f"不合格（合格线 {pure.pass_mark}），处罚 {pure.penalty} 元"
+        explanation.append(f"得分 {lead.score}，{verdict}")
+        finals[p.pk] = (lead.score, qualified, Decimal(0) if qualified else pure.penalty, explanation)
+    return finals
 
 
 @transaction.atomic
@@ -482,3 +516,34 @@ def amend(*, result: MonthlyResult, score: Decimal, reason: str, acting_user) ->
         summary=f"{result.person.name} {result.month:%Y-%m} 得分 {result.score} 更正为 {score}：{reason.strip()}",
     )
     return amendment
+
+
+# --- the year (issue 4 point 5) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def confirm_shortlist(*, branch: Organization, year: int, acting_user, note: str = "") -> YearConfirmation:
+    """The branch confirms the shortlist for the yearly excellent-member selection as
+    computed now from the archive. The row is read-only; confirming again adds a row."""
+    _scope_check(acting_user, branch, "assessment.close")
+    branch = Organization.objects.select_for_update().get(pk=branch.pk)
+    months, listed = selectors.year_shortlist(branch, year)
+    if not months:
+        raise DomainError(f"年度：{year} 年尚无归档的月份，无法确认推荐名单", field="年度", code="empty")
+    confirmation = YearConfirmation.objects.create(
+        branch=branch,
+        year=year,
+        months=[f"{m:%Y-%m}" for m in months],
+        shortlist=[
+            {"person_id": p.pk, "name": p.name, "total": str(s.total), "rank": s.rank} for s, p in listed
+        ],
+        note=note.strip(),
+        by=_user(acting_user),
+    )
+    audit.record(
+        actor=acting_user,
+        action="assessment.year_confirm",
+        obj=confirmation,
+        summary=f"{branch.name} 确认 {year} 年度优秀党员推荐名单（{len(listed)} 人，依据 {len(months)} 个归档月份）",
+    )
+    return confirmation

@@ -11,6 +11,9 @@ urlpatterns = [
     path("archive/", views.archive, name="archive"),
     path("amend/", views.amend, name="amend"),
     path("penalties.xlsx", views.penalties_export, name="penalties_export"),
+    path("year/", views.year, name="year"),
+    path("year/confirm/", views.year_confirm, name="year_confirm"),
+    path("year.xlsx", views.year_export, name="year_export"),
     path("rules/", views.rules, name="rules"),
     path("rules/new/", views.rules_new, name="rules_new"),
 ]

@@ -270,7 +270,12 @@ def _initial(org):
     initial = {"effective_from": f"{today:%Y-%m}"}
     if base is not None:
         initial.update(
-            base=base.base, floor=base.floor, cap=base.cap, pass_mark=base.pass_mark, penalty=base.penalty
+            base=base.base,
+            floor=base.floor,
+            cap=base.cap,
+            pass_mark=base.pass_mark,
+            penalty=base.penalty,
+            leader_group_weight=base.leader_group_weight,
         )
         initial["items"] = "\n".join(
             f"{i.name}, {i.points}, {i.monthly_limit or ''}" for i in base.items.all() if i.source == "manual"
@@ -300,6 +305,7 @@ def rules_new(request):
                 pass_mark=c["pass_mark"],
                 penalty=c["penalty"],
                 items=c["items"],
+                leader_group_weight=c["leader_group_weight"] or 0,
                 note=c["note"],
                 acting_user=request.user,
             )
@@ -314,3 +320,90 @@ def rules_new(request):
             for e in errors:
                 messages.error(request, f"{label}：{e}")
     return redirect(f"{reverse('assessment:rules')}?org={org.pk}")
+
+
+# --- the year (issue 4 point 5) ----------------------------------------------------------------
+
+
+def _year(request) -> int:
+    data = request.POST if request.method == "POST" else request.GET
+    try:
+        found = int(data.get("year", ""))
+    except ValueError:
+        found = 0
+    return found if 2000 <= found <= 2100 else timezone.localdate().year
+
+
+def _year_url(branch, year) -> str:
+    return f"{reverse('assessment:year')}?branch={branch.pk}&year={year}"
+
+
+@requires("assessment.view")
+def year(request):
+    branches = selectors.branches(request.user)
+    branch = _branch(request) or branches.first()
+    the_year = _year(request)
+    context = {"nav": "assessment", "branches": branches, "branch": branch, "year": the_year}
+    if branch is not None:
+        months, listed = selectors.year_shortlist(branch, the_year)
+        context.update(
+            table=selectors.year_table(request.user, branch, the_year),
+            month_numbers=range(1, 13),
+            archived=months,
+            shortlist=listed,
+            confirmations=list(selectors.confirmations(branch, the_year)),
+            may_confirm=scope_of(request.user).allows_org("assessment.close", branch),
+        )
+    return render(request, "assessment/year.html", context)
+
+
+@require_POST
+@requires("assessment.close")
+def year_confirm(request):
+    branch = _branch(request, "assessment.close")
+    if branch is None:
+        return HttpResponseBadRequest("党支部：缺少参数".encode())
+    the_year = _year(request)
+    try:
+        services.confirm_shortlist(
+            branch=branch, year=the_year, note=request.POST.get("note", ""), acting_user=request.user
+        )
+    except DomainError as exc:
+        for p in exc.problems:
+            messages.error(request, p.message)
+    else:
+        messages.success(request, f"已确认 {the_year} 年度优秀党员推荐名单")
+    return redirect(_year_url(branch, the_year))
+
+
+@requires("assessment.view")
+def year_export(request):
+    branch = _branch(request)
+    if branch is None:
+        return HttpResponseBadRequest("党支部：缺少参数".encode())
+    the_year = _year(request)
+    rows = []
+    for person, months in selectors.year_table(request.user, branch, the_year):
+        cells = []
+        for r in months:
+            if r is None:
+                cells.append("")
+            else:
+                score, qualified, _ = r.effective
+                cells.append(f"{score}" if qualified else f"{score}（不合格）")
+        rows.append([person.name, *cells])
+    title = f"{branch.name} {the_year} 年党员月度考评汇总"
+    audit.record(
+        actor=request.user,
+        action="export",
+        obj=branch,
+        summary=f"导出{title}（{len(rows)} 人）",
+        changes={"year": the_year, "count": len(rows)},
+    )
+    return xlsx_response(
+        f"{branch.name}-{the_year}-年度考评.xlsx",
+        sheet_title="年度考评",
+        title=title,
+        headers=["姓名", *[f"{m} 月" for m in range(1, 13)]],
+        rows=rows,
+    )
