@@ -12,6 +12,7 @@ from vanguard.admission import rules
 from vanguard.admission.models import OPEN_STAGES, Dossier, Stage, Step, StepKind
 from vanguard.core.errors import NotFoundOrForbidden
 from vanguard.organizations.models import Organization
+from vanguard.people.models import MEMBER_STATUSES, Person
 
 
 def visible_dossiers(user, *, action: str = "admission.view") -> QuerySet[Dossier]:
@@ -191,3 +192,16 @@ def _line_of(branch_path: str, roots: list[str]) -> int | None:
             rest = branch_path[len(root) :].strip("/").split("/")
             return int(rest[0]) if rest and rest[0] else int(root.strip("/").split("/")[-1])
     return None
+
+
+def members_who_may_vouch(person) -> list:
+    """The members of the person's branch offered as mentors or sponsors. Probationary
+    members are listed too, so that choosing one is refused by the rules with the
+    reason (细则 art. 9, 14: full members only) rather than silently hidden."""
+    return list(
+        Person.objects.filter(
+            branch_id=person.branch_id, status="active", political_status__in=MEMBER_STATUSES
+        )
+        .exclude(pk=person.pk)
+        .order_by("name")
+    )

@@ -19,7 +19,6 @@ from vanguard.core.errors import DomainError, NotFoundOrForbidden
 from vanguard.organizations import selectors as org_selectors
 from vanguard.organizations.selectors import visible_organizations
 from vanguard.people import selectors as people_selectors
-from vanguard.people.models import MEMBER_STATUSES, Person
 
 CHECK_NAMES = {1: "一查记录", 2: "二查预审", 3: "三查思想", 4: "四查表现", 5: "五查会议记录"}
 
@@ -117,23 +116,17 @@ def detail(request, pk):
     )
 
 
-def _members_of(person: Person):
-    return list(
-        Person.objects.filter(
-            branch_id=person.branch_id, status="active", political_status__in=MEMBER_STATUSES
-        )
-        .exclude(pk=person.pk)
-        .order_by("name")
-    )
-
-
 @requires("admission.record")
 def record(request, pk, kind):
     if kind not in StepKind.values:
         raise Http404("没有这一环节")
     action = "admission.approve" if kind in services.COMMITTEE_STEPS else "admission.record"
     dossier = _dossier(request, pk, action=action)
-    members = _members_of(dossier.person) if kind in (StepKind.ACTIVIST, StepKind.SPONSORS) else []
+    members = (
+        selectors.members_who_may_vouch(dossier.person)
+        if kind in (StepKind.ACTIVIST, StepKind.SPONSORS)
+        else []
+    )
     form = StepForm(request.POST or None, kind=kind, members=members, initial={"on": timezone.localdate()})
     findings = []
     if request.method == "POST" and form.is_valid():
