@@ -5,11 +5,8 @@ from datetime import date
 from vanguard.accounts.models import Role
 from vanguard.admission import services
 from vanguard.admission.models import StepKind
+from vanguard.admission.selectors import member_ref
 from vanguard.admission.services import StepInput
-
-
-def member_ref(p):
-    return {"person_id": p.pk, "name": p.name, "full_member": p.political_status == "full"}
 
 
 def record(dossier, kind, on, user, **data):
