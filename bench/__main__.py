@@ -1,4 +1,4 @@
-"""`python -m bench [--db sqlite|postgres|both] [--members N] [--dossiers N] [--skip-seed-if-present] [--keep]`
+"""`python -m bench [--db sqlite|postgres|both] [--members N] [--dossiers N] [--skip-seed-if-present] [--keep] [--only a,b]`
 
 For each database: prepare it (SQLite: a file in the temp directory; PostgreSQL: a
 throwaway database `vanguard_bench` on 127.0.0.1:5432, user postgres), run
@@ -137,6 +137,12 @@ def main() -> int:
         help="reuse a database seeded (and kept) by an earlier run; implies --keep",
     )
     parser.add_argument("--keep", action="store_true", help="keep the seeded databases for a later run")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only these scenarios, comma-separated (the database is always prepared): "
+        "import, memory, pages, audit, board, close",
+    )
     args = parser.parse_args()
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     keep = args.keep or args.skip_seed_if_present
@@ -161,6 +167,7 @@ def main() -> int:
             str(args.dossiers if args.dossiers is not None else args.members),
         ]
         cmd += ["--reuse"] if reused else []
+        cmd += ["--only", args.only] if args.only else []
         env = os.environ | {"DATABASE_URL": url, "DJANGO_DEBUG": "0", "DB_CONN_MAX_AGE": "60"}
         db_started = time.perf_counter()
         proc = subprocess.run(cmd, cwd=ROOT, env=env, check=False)

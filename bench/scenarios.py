@@ -505,7 +505,11 @@ def main() -> None:
     parser.add_argument("--out", required=True)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--dossiers", type=int, default=None)
+    parser.add_argument("--only", default="", help="comma-separated scenario names; prepare always runs")
     args = parser.parse_args()
+    only = {name.strip() for name in args.only.split(",") if name.strip()}
+    if only & {"import", "memory"}:
+        only.add("rosters")  # the files they read
     fig = Figures(args.db)
     steps = [
         ("prepare", lambda: prepare(args.members, args.reuse, fig, args.dossiers)),
@@ -521,6 +525,8 @@ def main() -> None:
             ("board", lambda: bench_board(fig)),
         ]
         for name, step in steps:
+            if only and name != "prepare" and name not in only:
+                continue
             started = time.perf_counter()
             try:
                 step()
