@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "vanguard.imports",
     "vanguard.admission",
     "vanguard.assessment",
+    "vanguard.appraisal",
     "vanguard.ui",
     "vanguard.demo",
 ]
@@ -201,6 +202,8 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 IMPORT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# Evidence photos and files on score entries (vanguard/assessment/evidence.py).
+ASSESSMENT_EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 
 LOGGING = {
     "version": 1,

@@ -10,5 +10,6 @@ urlpatterns = [
     path("imports/", include("vanguard.imports.urls")),
     path("admission/", include("vanguard.admission.urls")),
     path("assessment/", include("vanguard.assessment.urls")),
+    path("appraisal/", include("vanguard.appraisal.urls")),
     path("api/", api.urls),
 ]

@@ -25,8 +25,15 @@ The role matrix (docs/decisions/0002-roles-and-scope.md):
 | assessment.record| —    | —               | branch  | branch  | group   | —       |
 | assessment.rules| all   | subtree         | branch  | —       | —       | —       |
 | assessment.close| all   | subtree         | branch  | —       | —       | —       |
+| appraisal.view  | all   | subtree         | branch  | branch  | group   | own†    |
+| appraisal.record| —     | —               | branch  | branch  | —       | —       |
+| appraisal.manage| all   | subtree         | branch  | —       | —       | —       |
+| appraisal.rubric| all   | —               | —       | —       | —       | —       |
 
 (* a committee sees the audit rows written by users whose posts lie in its subtree.)
+(† a member takes part in the quantitative appraisal of their own branch — their goal
+card, their self-evaluation, the peers they score, their own result and the branch's
+published flag board — through `member_person_id`/`is_own_branch` below, never more.)
 """
 
 from __future__ import annotations
@@ -135,6 +142,27 @@ ACTIONS: dict[str, set[str]] = {
         Role.COMMITTEE_ORGANIZER,
         Role.BRANCH_SECRETARY,
     },
+    # Quantitative appraisal (issue 4 points 6–9, seed 004: 填卡 · 评分 · 挂旗): the branch
+    # committee records the organisation's scores, workers' paper forms, reviews the
+    # quarterly self-checks and holds the talks; the branch secretary (or a committee
+    # above) opens, closes, publishes and archives a cycle; the organisation department
+    # alone edits the enterprise's rubric (细则).
+    "appraisal.view": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+        Role.BRANCH_COMMITTEE_MEMBER,
+        Role.GROUP_LEADER,
+    },
+    "appraisal.record": {Role.BRANCH_SECRETARY, Role.BRANCH_COMMITTEE_MEMBER},
+    "appraisal.manage": {
+        Role.ORG_DEPARTMENT,
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_ORGANIZER,
+        Role.BRANCH_SECRETARY,
+    },
+    "appraisal.rubric": {Role.ORG_DEPARTMENT},
 }
 # Actions a plain member may take on their own record.
 SELF_ACTIONS = {"person.view", "person.unmask"}
@@ -299,3 +327,21 @@ def requires(action: str):
         return wrapper
 
     return decorate
+
+
+# --- a member's own part in the quantitative appraisal ---------------------------------------
+
+
+def member_person_id(user) -> int | None:
+    """The person a logged-in user is (None for an account not linked to a person)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return getattr(user, "person_id", None)
+
+
+def is_own_branch(user, person_branch_id: int | None, branch_id: int) -> bool:
+    """A member takes part in their own branch's appraisal only: `person_branch_id` is the
+    branch of the user's own person record (the caller reads it once per request)."""
+    return (
+        member_person_id(user) is not None and person_branch_id is not None and person_branch_id == branch_id
+    )

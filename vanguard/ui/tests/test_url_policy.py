@@ -36,6 +36,9 @@ ALLOWED = {
         "assessment.view",
         "assessment.rules",
         "assessment.close",
+        "appraisal.view",
+        "appraisal.manage",
+        "appraisal.rubric",
     },
     Role.COMMITTEE_SECRETARY: {
         "org.view",
@@ -53,6 +56,8 @@ ALLOWED = {
         "assessment.view",
         "assessment.rules",
         "assessment.close",
+        "appraisal.view",
+        "appraisal.manage",
     },
     Role.COMMITTEE_ORGANIZER: {
         "org.view",
@@ -70,6 +75,8 @@ ALLOWED = {
         "assessment.view",
         "assessment.rules",
         "assessment.close",
+        "appraisal.view",
+        "appraisal.manage",
     },
     Role.BRANCH_SECRETARY: {
         "org.view",
@@ -85,6 +92,9 @@ ALLOWED = {
         "assessment.record",
         "assessment.rules",
         "assessment.close",
+        "appraisal.view",
+        "appraisal.record",
+        "appraisal.manage",
     },
     Role.BRANCH_COMMITTEE_MEMBER: {
         "org.view",
@@ -95,8 +105,10 @@ ALLOWED = {
         "admission.record",
         "assessment.view",
         "assessment.record",
+        "appraisal.view",
+        "appraisal.record",
     },
-    Role.GROUP_LEADER: {"org.view", "person.view", "assessment.view", "assessment.record"},
+    Role.GROUP_LEADER: {"org.view", "person.view", "assessment.view", "assessment.record", "appraisal.view"},
     "member": {"person.view", "person.unmask"},
 }
 ROLES = list(ALLOWED)

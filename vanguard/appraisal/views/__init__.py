@@ -1,0 +1,1 @@
+"""Views of the quantitative appraisal, one module per part (cards, cycles, board)."""

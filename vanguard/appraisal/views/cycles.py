@@ -1,0 +1,3 @@
+"""Views of the appraisal: cycles."""
+
+urlpatterns: list = []
