@@ -1,5 +1,8 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class TimeStampedModel(models.Model):
@@ -58,3 +61,77 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("审计日志只能追加，不能删除")
+
+
+class BatchJob(models.Model):
+    """One piece of background batch work with a progress bar (closing a committee's
+    month, an appraisal cycle, …). Kind-agnostic: the context that owns the work names
+    its `kind`, keeps what it needs in `params` and reports each item through
+    `vanguard.core.batch`; the list of items with their outcome is kept in `items` so a
+    page can show what was done, skipped or failed, and why. See
+    docs/decisions/0010-batch-jobs.md."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "进行中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    kind = models.CharField("类型", max_length=64, db_index=True)
+    label = models.CharField("名称", max_length=200)
+    # The organisation the job covers, by id: core knows no organisations.
+    scope_id = models.BigIntegerField("范围（组织编号）", null=True, blank=True, db_index=True)
+    scope_label = models.CharField("范围", max_length=200, blank=True)
+    params = models.JSONField("参数", default=dict, blank=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField("总数", default=0)
+    done = models.PositiveIntegerField("已处理", default=0)
+    skipped = models.PositiveIntegerField("跳过", default=0)
+    failed = models.PositiveIntegerField("失败", default=0)
+    # [{"id": …, "label": "…", "outcome": "done|skipped|failed", "message": "…"}, …]
+    items = models.JSONField("明细", default=list, blank=True)
+    error = models.CharField("失败原因", max_length=500, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Written with every step: a running job whose heartbeat is old lost its worker.
+    heartbeat_at = models.DateTimeField("最近进展", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "后台批量任务"
+        verbose_name_plural = "后台批量任务"
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["kind", "scope_id", "-id"], name="core_batchjob_kind_scope")]
+
+    def __str__(self):
+        return f"{self.label}（{self.get_status_display()}）"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def interrupted(self) -> bool:
+        """Unfinished, and no progress for BATCH_JOB_STALE_AFTER seconds: its worker was
+        killed or lost. The page says so and offers to run the work again."""
+        if self.finished:
+            return False
+        last = self.heartbeat_at or self.created_at
+        limit = timedelta(seconds=getattr(settings, "BATCH_JOB_STALE_AFTER", 600))
+        return last is not None and timezone.now() - last >= limit
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else (100 if self.finished else 0)
+
+    @property
+    def succeeded(self) -> int:
+        return self.done - self.skipped - self.failed
