@@ -21,3 +21,13 @@ def close_month_task(branch_id: int, month: str, user_id: int | None = None) -> 
     except DomainError:
         # Published or archived meanwhile: the results stand and there is nothing to redo.
         return
+
+
+# acks_late: a worker killed half way leaves the message to be delivered again; the
+# job then runs from the start (every branch's close is idempotent) or, finished or
+# superseded meanwhile, does nothing.
+@shared_task(name="assessment.close_branches", acks_late=True)
+def close_branches_task(job_id: int) -> None:
+    from vanguard.assessment.batch import run_committee_close
+
+    run_committee_close(job_id)
