@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from vanguard.assessment import evidence as evidence_files
 from vanguard.assessment.models import ItemSource
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -16,6 +17,8 @@ ERRORS = {
     "max_digits": "数字过大",
     "max_decimal_places": "最多一位小数",
     "max_length": "不能超过 %(limit_value)d 个字",
+    "empty": "是空文件",
+    "missing": "没有收到文件",
 }
 
 
@@ -36,6 +39,26 @@ class EntryForm(forms.Form):
     evidence = forms.CharField(
         label="依据", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    # Two ways to one attachment: the camera straight away on a phone, or any accepted
+    # photo or file. The service decides by the content (`evidence.py`).
+    photo = forms.FileField(
+        label="拍照（手机）",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+    attachment = forms.FileField(
+        label="或选择照片/文件",
+        required=False,
+        help_text=f"{evidence_files.ACCEPTED_TEXT}，不超过 10 MB",
+        widget=forms.FileInput(attrs={"accept": evidence_files.ACCEPT_ATTRIBUTE}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("photo") and data.get("attachment"):
+            self.add_error("attachment", "拍照与选择文件只能用一种")
+        data["file"] = data.get("photo") or data.get("attachment")
+        return data
 
     def __init__(self, *args, people, items, **kwargs):
         super().__init__(*args, **kwargs)

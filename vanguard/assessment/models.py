@@ -6,9 +6,13 @@ Closed things stay closed (ARCHITECTURE, house habit 4): a rules version is neve
 edited (a change is a new version), an archived result never changes (the model and its
 queryset refuse), and a correction is an `Amendment` row that points at the result."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 
+from vanguard.assessment import evidence as evidence_files
 from vanguard.core.models import TimeStampedModel
 
 
@@ -92,6 +96,38 @@ class ScoringItem(models.Model):
         return self.points > 0
 
 
+def evidence_path(instance, filename: str) -> str:
+    """Where an evidence file is kept under MEDIA_ROOT: a random name that cannot be
+    guessed (the extension is the one of the file's real kind, set by the service). The
+    folder is never served as /media/: `assessment:evidence` checks who asks."""
+    suffix = filename[filename.rfind(".") :].lower() if "." in filename else ""
+    return f"assessment/evidence/{instance.month:%Y-%m}/{secrets.token_urlsafe(24)}{suffix}"
+
+
+class EntryQuerySet(models.QuerySet):
+    """Entries are append-only once their month is published (house habit 4): a
+    correction after that is an amendment of the result."""
+
+    def _closed(self):
+        return self.filter(
+            Exists(
+                MonthClose.objects.filter(branch=OuterRef("branch"), month=OuterRef("month")).exclude(
+                    state=CloseState.DRAFT
+                )
+            )
+        )
+
+    def update(self, **kwargs):
+        if self._closed().exists():
+            raise ReadOnly("已通报月份的考评记录不能修改")
+        return super().update(**kwargs)
+
+    def delete(self):
+        if self._closed().exists():
+            raise ReadOnly("已通报月份的考评记录不能删除")
+        return super().delete()
+
+
 class ScoreEntry(models.Model):
     person = models.ForeignKey(
         "people.Person", verbose_name="党员", on_delete=models.PROTECT, related_name="score_entries"
@@ -106,6 +142,12 @@ class ScoreEntry(models.Model):
     on = models.DateField("日期")
     points = models.DecimalField("分值", max_digits=5, decimal_places=1)
     evidence = models.TextField("依据", blank=True)
+    # A photo or a file as evidence (issue 4 point 2), checked by its content
+    # (`assessment.evidence`); served only through the `assessment:evidence` view.
+    attachment = models.FileField("附件", upload_to=evidence_path, max_length=200, blank=True)
+    attachment_name = models.CharField("附件原名", max_length=100, blank=True)
+    attachment_type = models.CharField("附件类型", max_length=100, blank=True)  # told by its content
+    attachment_size = models.PositiveIntegerField("附件大小（字节）", null=True, blank=True)
     source = models.CharField("来源", max_length=20, choices=ItemSource.choices, default=ItemSource.MANUAL)
     # A provider's own key for the fact (a meeting id …), so that re-running it never
     # adds the same entry twice.
@@ -114,6 +156,8 @@ class ScoreEntry(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="记录人", null=True, blank=True, on_delete=models.SET_NULL
     )
+
+    objects = EntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = "考评记录"
@@ -130,6 +174,27 @@ class ScoreEntry(models.Model):
 
     def __str__(self):
         return f"{self.on:%Y-%m-%d} {self.points}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and self._month_closed():
+            raise ReadOnly("已通报月份的考评记录不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._month_closed():
+            raise ReadOnly("已通报月份的考评记录不能删除")
+        return super().delete(*args, **kwargs)
+
+    def _month_closed(self) -> bool:
+        return (
+            MonthClose.objects.filter(branch_id=self.branch_id, month=self.month)
+            .exclude(state=CloseState.DRAFT)
+            .exists()
+        )
+
+    @property
+    def attachment_kind(self) -> evidence_files.Kind | None:
+        return evidence_files.BY_CONTENT_TYPE.get(self.attachment_type)
 
 
 class CloseState(models.TextChoices):

@@ -129,6 +129,16 @@ def entries(user, *, branch: Organization, month: date) -> QuerySet[ScoreEntry]:
     )
 
 
+def entry_with_attachment(user, pk) -> ScoreEntry:
+    """An entry whose evidence file the user may open: one the month page would show
+    them (a branch they may look at, a person in their `assessment.view` scope)."""
+    q = scope_of(user).people_q("assessment.view", prefix="person__")
+    try:
+        return ScoreEntry.objects.filter(q, branch__in=branches(user)).exclude(attachment="").get(pk=int(pk))
+    except (ScoreEntry.DoesNotExist, TypeError, ValueError):
+        raise NotFoundOrForbidden from None
+
+
 def recordable_people(user, branch: Organization) -> QuerySet[Person]:
     return members_of_branch(branch).filter(scope_of(user).people_q("assessment.record"))
 

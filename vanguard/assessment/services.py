@@ -10,10 +10,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from vanguard.accounts.policy import scope_of
+from vanguard.assessment import evidence as evidence_files
 from vanguard.assessment import monthly, selectors
 from vanguard.assessment.models import (
     Amendment,
@@ -224,9 +226,12 @@ def record_entry(
     source: str = ItemSource.MANUAL,
     source_key: str = "",
     today: date | None = None,
+    attachment: UploadedFile | None = None,
 ) -> ScoreEntry:
     """One entry for one member. Providers of automatic items call this same service
-    with their `source` and `source_key` (acting_user=None), so the checks are one."""
+    with their `source` and `source_key` (acting_user=None), so the checks are one.
+    `attachment`: a photo or file as evidence (`evidence.py` says which, by content);
+    kept under MEDIA_ROOT with a random name, written only once every check passed."""
     person = Person.objects.select_related("branch").get(pk=person.pk)
     if acting_user is not None and not scope_of(acting_user).allows_person("assessment.record", person):
         raise DomainError("党员：不在您的管理范围内", field="党员", code="forbidden")
@@ -249,7 +254,8 @@ def record_entry(
         raise DomainError(
             f"考评项目：“{item.name}”由{item.get_source_display()}产生", field="考评项目", code="source"
         )
-    entry = ScoreEntry.objects.create(
+    kind = _checked_attachment(attachment) if attachment is not None else None
+    entry = ScoreEntry(
         person=person,
         branch=person.branch,
         item=item,
@@ -261,6 +267,18 @@ def record_entry(
         source_key=source_key,
         recorded_by=_user(acting_user),
     )
+    if kind is None:
+        entry.save()
+    else:
+        entry.attachment_name = evidence_files.display_name(attachment.name, kind)
+        entry.attachment_type = kind.content_type
+        entry.attachment_size = attachment.size
+        entry.attachment.save(f"evidence{kind.extension}", attachment, save=False)
+        try:
+            entry.save()
+        except BaseException:
+            entry.attachment.delete(save=False)  # no file without its entry
+            raise
     audit.record(
         actor=acting_user,
         action="assessment.entry",
@@ -268,6 +286,17 @@ def record_entry(
         summary=f"{person.name} {on:%Y-%m-%d} {item.name} {points}",
     )
     return entry
+
+
+def _checked_attachment(attachment: UploadedFile) -> evidence_files.Kind:
+    limit = getattr(settings, "ASSESSMENT_EVIDENCE_MAX_BYTES", evidence_files.MAX_BYTES)
+    size = attachment.size or 0
+    kind = evidence_files.identify(attachment) if 0 < size <= limit else None  # too big: not opened
+    name = evidence_files.base_name(attachment.name or "") or "附件"
+    problems = evidence_files.problems(name=name, size=size, kind=kind, max_bytes=limit)
+    if problems:
+        raise DomainError([Problem("附件", p, "attachment") for p in problems])
+    return kind
 
 
 # --- automatic items ------------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "assessment"
 urlpatterns = [
     path("", views.index, name="index"),
     path("entries/add/", views.add_entry, name="add_entry"),
+    path("entries/<int:entry_id>/evidence/", views.evidence, name="evidence"),
     path("close/", views.close, name="close"),
     path("publish/", views.publish, name="publish"),
     path("archive/", views.archive, name="archive"),

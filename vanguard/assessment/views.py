@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -98,7 +98,7 @@ def add_entry(request):
     month = _month(request)
     rules = services.rules_in_force(branch=branch, month=month)
     people = selectors.recordable_people(request.user, branch)
-    form = EntryForm(request.POST, people=people, items=rules.items.all())
+    form = EntryForm(request.POST, request.FILES, people=people, items=rules.items.all())
     problems = []
     if form.is_valid():
         c = form.cleaned_data
@@ -109,6 +109,7 @@ def add_entry(request):
                 on=c["on"],
                 points=c["points"],
                 evidence=c["evidence"],
+                attachment=c["file"],
                 acting_user=request.user,
             )
         except DomainError as exc:
@@ -124,6 +125,29 @@ def add_entry(request):
     }
     context.update(_month_context(request, branch, month, form=form, problems=problems))
     return render(request, "assessment/index.html", context, status=422)
+
+
+@requires("assessment.view")
+def evidence(request, entry_id: int):
+    """An entry's photo or file, for whoever may see the entry on the month page (never
+    a public /media/ URL). Photos and PDFs open in the browser, Office files download."""
+    try:
+        entry = selectors.entry_with_attachment(request.user, entry_id)
+        handle = entry.attachment.open("rb")
+    except (NotFoundOrForbidden, OSError):
+        raise Http404 from None
+    kind = entry.attachment_kind
+    inline = kind is not None and (kind.is_image or kind.code == "pdf")
+    response = FileResponse(
+        handle,
+        content_type=entry.attachment_type or "application/octet-stream",
+        as_attachment=not inline,
+        filename=entry.attachment_name or None,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # The file under a given entry never changes (append-only), so the browser may keep it.
+    response["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def _state_change(request, do):

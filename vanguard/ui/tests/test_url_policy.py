@@ -206,7 +206,33 @@ def _kwargs(pattern, objects):
         kwargs["org_id"] = dossier.person.branch_id
     if "class_id" in keys:  # a training class of the committee above it (一矿 inside, 二矿 outside)
         kwargs["class_id"] = _training_class(dossier.person.branch.parent).pk
+    if "entry_id" in keys:  # a score entry with an evidence photo, of 李党员 (inside) or 王外人
+        kwargs["entry_id"] = _evidence_entry(person).pk
     return kwargs
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"  # evidence files written by _evidence_entry
+
+
+def _evidence_entry(person):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from vanguard.assessment import services as assessment
+
+    existing = person.score_entries.exclude(attachment="").first()
+    if existing:
+        return existing
+    item = assessment.ensure_default_rules(organization=person.branch).items.first()
+    return assessment.record_entry(
+        person=person,
+        item=item,
+        on=timezone.localdate(),
+        acting_user=None,
+        attachment=SimpleUploadedFile("a.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64),
+    )
 
 
 def _training_class(committee):
@@ -220,7 +246,7 @@ def _training_class(committee):
 
 
 def _takes_object(pattern):
-    return bool({"pk", "person_pk", "org_id", "class_id"} & set(pattern.pattern.converters))
+    return bool({"pk", "person_pk", "org_id", "class_id", "entry_id"} & set(pattern.pattern.converters))
 
 
 def _call(client, name, pattern, kwargs):
