@@ -134,6 +134,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
+# A batch job (vanguard.core.batch) with no progress for this many seconds lost its
+# worker: its page says it was interrupted and offers to run the work again.
+BATCH_JOB_STALE_AFTER = int(os.environ.get("BATCH_JOB_STALE_AFTER", "600"))
 
 # --- Authentication and security ------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
