@@ -143,3 +143,14 @@ def latest_job(organization: Organization, month: date) -> BatchJob | None:
         if found.params.get("month") == key:
             return found
     return None
+
+
+def organization(user, pk) -> Organization:
+    """An organisation (not a party group) the user may close, by id."""
+    try:
+        org = Organization.objects.exclude(kind="group").get(pk=int(pk))
+    except (Organization.DoesNotExist, TypeError, ValueError):
+        raise NotFoundOrForbidden from None
+    if not scope_of(user).allows_org("assessment.close", org):
+        raise NotFoundOrForbidden
+    return org

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from vanguard.accounts.policy import requires, scope_of
-from vanguard.assessment import monthly, selectors, services
+from vanguard.assessment import batch, monthly, selectors, services
 from vanguard.assessment.forms import EntryForm, RulesForm
 from vanguard.assessment.models import CloseState
 from vanguard.core import audit
@@ -59,6 +59,7 @@ def index(request):
     context = {"nav": "assessment", "branches": branches, "branch": branch, "month": month}
     if branch is not None:
         context.update(_month_context(request, branch, month))
+        context.update(_committee_context(request, branch, month))
     return render(request, "assessment/index.html", context)
 
 
@@ -431,3 +432,67 @@ def year_export(request):
         headers=["姓名", *[f"{m} 月" for m in range(1, 13)]],
         rows=rows,
     )
+
+
+# --- a whole committee's month at once (issue 4 point 3, "Batch work") ------------------------
+
+
+def _committee_context(request, branch, month):
+    """The 整体结算 form for a committee-level user: the committees and general branches
+    they may close, the one above the shown branch selected, and its latest job."""
+    committees = list(batch.closable_organizations(request.user))
+    above = [o for o in committees if branch.path.startswith(o.path)]
+    committee = above[-1] if above else (committees[0] if committees else None)
+    return {
+        "committees": committees,
+        "committee": committee,
+        "committee_job": batch.latest_job(committee, month) if committee else None,
+    }
+
+
+@require_POST
+@requires("assessment.close")
+def committee_close(request):
+    try:
+        org = batch.organization(request.user, request.POST.get("org"))
+    except NotFoundOrForbidden:
+        raise Http404 from None
+    month = _month(request)
+    try:
+        job = batch.request_committee_close(organization=org, month=month, acting_user=request.user)
+    except DomainError as exc:
+        for p in exc.problems:
+            messages.error(request, p.message)
+        return redirect(f"{reverse('assessment:index')}?month={month:%Y-%m}")
+    messages.success(request, f"{org.name} {month:%Y-%m} 整体结算已提交")
+    return redirect("assessment:batch_job", job_id=job.pk)
+
+
+@requires("assessment.close")
+def batch_job(request, job_id):
+    try:
+        job, org = batch.job(request.user, job_id)
+    except NotFoundOrForbidden:
+        raise Http404 from None
+    month = monthly.parse_month(job.params.get("month"))
+    index = reverse("assessment:index")
+    latest = batch.latest_job(org, month)
+    newer = latest if latest is not None and latest.pk > job.pk else None
+    context = {
+        "nav": "assessment",
+        "job": job,
+        "org": org,
+        "month": month,
+        "rows": [{**r, "url": f"{index}?branch={r['id']}&month={month:%Y-%m}"} for r in job.items],
+        "poll_url": request.path,
+        "done_label": "已结算",
+        "item_noun": "党支部",
+        "retry": {
+            "url": reverse("assessment:committee_close"),
+            "fields": {"org": org.pk, "month": f"{month:%Y-%m}"},
+        },
+        "newer": newer,
+        "newer_url": reverse("assessment:batch_job", args=[newer.pk]) if newer else "",
+    }
+    template = "core/_batch_job.html" if request.htmx else "assessment/batch_job.html"
+    return render(request, template, context)

@@ -135,3 +135,7 @@ class BatchJob(models.Model):
     @property
     def succeeded(self) -> int:
         return self.done - self.skipped - self.failed
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.done, 0)

@@ -208,7 +208,47 @@ def _kwargs(pattern, objects):
         kwargs["class_id"] = _training_class(dossier.person.branch.parent).pk
     if "entry_id" in keys:  # a score entry with an evidence photo, of 李党员 (inside) or 王外人
         kwargs["entry_id"] = _evidence_entry(person).pk
+    if "job_id" in keys:  # a committee-close job over the role's organisation (inside) or 掘进党小组
+        kwargs["job_id"] = _close_job(org).pk
+    if "cycle_id" in keys:  # an appraisal cycle of the dossier's branch (综采一队 inside, 掘进二队 outside)
+        kwargs["cycle_id"] = _appraisal_cycle(dossier.person.branch).pk
+    if "subject_id" in keys:  # a member appraised in that cycle: 李党员 (inside) or 王外人
+        kwargs["subject_id"] = person.pk
+    if "card_pk" in keys:  # a goal card of 李党员 (inside) or 王外人 (outside)
+        kwargs["card_pk"] = _goal_card(person).pk
+    if "quarter" in keys:
+        kwargs["quarter"] = 1
     return kwargs
+
+
+def _goal_card(person):
+    from vanguard.appraisal.models import GoalCard
+
+    return GoalCard.objects.get_or_create(
+        person=person, year=date.today().year, defaults={"branch": person.branch}
+    )[0]
+
+
+def _appraisal_cycle(branch):
+    from vanguard.appraisal.models import Cycle
+    from vanguard.appraisal.rubric import rubric_in_force
+
+    return Cycle.objects.get_or_create(
+        organization=branch,
+        kind="yearly",
+        year=2025,
+        defaults={"rubric": rubric_in_force(organization=branch)},
+    )[0]
+
+
+def _close_job(org):
+    from vanguard.core.models import BatchJob
+
+    return BatchJob.objects.get_or_create(
+        kind="assessment.close_month",
+        scope_id=org.pk,
+        defaults=dict(label=f"{org.name} 整体结算", scope_label=org.name, params={"month": "2025-03"}),
+    )[0]
 
 
 @pytest.fixture(autouse=True)
@@ -246,7 +286,10 @@ def _training_class(committee):
 
 
 def _takes_object(pattern):
-    return bool({"pk", "person_pk", "org_id", "class_id", "entry_id"} & set(pattern.pattern.converters))
+    return bool(
+        {"pk", "person_pk", "org_id", "class_id", "entry_id", "card_pk", "job_id", "cycle_id"}
+        & set(pattern.pattern.converters)
+    )
 
 
 def _call(client, name, pattern, kwargs):
