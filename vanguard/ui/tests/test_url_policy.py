@@ -218,7 +218,33 @@ def _kwargs(pattern, objects):
         kwargs["card_pk"] = _goal_card(person).pk
     if "quarter" in keys:
         kwargs["quarter"] = 1
+    if "branch_id" in keys:  # a branch's flag board in that cycle: 综采一队 (inside) or 掘进二队
+        kwargs["branch_id"] = dossier.person.branch_id
+    if "talk_id" in keys:  # a talk with 李党员 (inside) or 王外人 (outside)
+        kwargs["talk_id"] = _talk(person).pk
     return kwargs
+
+
+def _talk(person):
+    """A talk task of a member flagged yellow in a published quarter of their branch."""
+    from vanguard.appraisal.models import Cycle, CycleResult, Talk
+    from vanguard.appraisal.rubric import rubric_in_force
+
+    cycle = Cycle.objects.get_or_create(
+        organization=person.branch,
+        kind="quarterly",
+        year=2025,
+        quarter=4,
+        defaults=dict(
+            rubric=rubric_in_force(organization=person.branch),
+            state="published",
+            published_on=date(2026, 1, 10),
+        ),
+    )[0]
+    result = CycleResult.objects.get_or_create(
+        cycle=cycle, person=person, defaults=dict(branch=person.branch, score=85, flag="yellow", rank=1)
+    )[0]
+    return Talk.objects.get_or_create(result=result, defaults=dict(person=person, branch=person.branch))[0]
 
 
 def _goal_card(person):
@@ -287,7 +313,7 @@ def _training_class(committee):
 
 def _takes_object(pattern):
     return bool(
-        {"pk", "person_pk", "org_id", "class_id", "entry_id", "card_pk", "job_id", "cycle_id"}
+        {"pk", "person_pk", "org_id", "class_id", "entry_id", "card_pk", "job_id", "cycle_id", "talk_id"}
         & set(pattern.pattern.converters)
     )
 
