@@ -7,6 +7,7 @@ from django.db.models import Count, Q
 from vanguard.accounts.models import Post
 from vanguard.accounts.policy import scope_of
 from vanguard.admission import calendar as admission_calendar
+from vanguard.appraisal import cards as appraisal_cards
 from vanguard.core.models import AuditEntry
 from vanguard.organizations.selectors import visible_organizations
 from vanguard.people.selectors import visible_people
@@ -23,6 +24,10 @@ def home_summary(user, *, today: date) -> dict:
     if scope.may("admission.view"):
         todo = admission_calendar.to_do(user, today=today, days=TODO_DAYS)
         out.update(todo=todo[:TODO_LIMIT], todo_more=max(0, len(todo) - TODO_LIMIT), todo_days=TODO_DAYS)
+    if scope.may("appraisal.record"):
+        card_todo = appraisal_cards.to_do(user)  # goal cards to confirm, self-checks to review
+        if card_todo["cards"] or card_todo["checks"]:
+            out["card_todo"] = card_todo
     if scope.may("person.view") and scope.grants:
         counts = visible_people(user).aggregate(
             total=Count("id"),

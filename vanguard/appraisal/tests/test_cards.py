@@ -559,3 +559,18 @@ def test_an_empty_submission_of_a_self_check_names_the_fields(login, confirmed, 
 
 def test_a_quarter_out_of_range_is_404(login, confirmed, users):
     assert login(users["member"]).get(reverse("appraisal:check", args=[confirmed.pk, 5])).status_code == 404
+
+
+def test_the_home_page_lists_what_waits_for_the_branch(login, tree, member, secretary, users, make_person):
+    _card(member, secretary, CardState.SUBMITTED)
+    other = _card(make_person(tree.branch1, name="蒋党员", group=tree.group2), secretary, CardState.CONFIRMED)
+    cards.save_check(
+        card=other, quarter=1, progress=_progress(), done_tasks=[], acting_user=secretary, submit=True
+    )
+    text = login(users[Role.BRANCH_COMMITTEE_MEMBER]).get(reverse("ui:home")).content.decode()
+    assert (
+        "待支部确认的目标卡 <strong>1</strong> 张" in text
+        and "待审核的季度自查 <strong>1</strong> 份" in text
+    )
+    for role in (Role.GROUP_LEADER, Role.COMMITTEE_SECRETARY, "member"):
+        assert 'id="card-todo"' not in login(users[role]).get(reverse("ui:home")).content.decode()
