@@ -94,10 +94,47 @@ def test_fill_confirm_task_self_check_review(live_server, users, page, shot, pri
     grid = page.locator("#card-grid")
     expect(grid).to_contain_text("完成较好，学习计划要抓紧")
     expect(grid).to_contain_text("✓ 已完成")
+    assert printed_pages(page) == 1
+
+    # A whole year — four self-checks and reviews with ordinary-length text — still
+    # prints on one A4 page.
+    _fill_the_other_quarters(users)
+    page.reload()
+    expect(grid).to_contain_text("第四季度：")
     shot(page, "goal-card")
     assert printed_pages(page) == 1  # card, task, four quarters and reviews on one A4 page
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "goal-card-phone")
+
+
+def _fill_the_other_quarters(users):
+    from datetime import date
+
+    from vanguard.appraisal import cards
+    from vanguard.appraisal.models import GoalCard
+
+    card = GoalCard.objects.get(person__name="李党员")
+    year_end = date(card.year, 12, 31)
+    for quarter, name in [(2, "第二季度"), (3, "第三季度"), (4, "第四季度")]:
+        progress = {
+            key: f"{name}：{label}按计划推进，完成本季度任务，无“三违”记录" for key, label in cards.PARTS
+        }
+        progress |= {f"task:{t.pk}": f"{name}：谈心两次，新工人已能独立操作" for t in card.tasks.all()}
+        check = cards.save_check(
+            card=card,
+            quarter=quarter,
+            progress=progress,
+            done_tasks=[],
+            acting_user=users["member"],
+            submit=True,
+            today=year_end,
+        )
+        cards.review_check(
+            check=check,
+            verdict="ordinary",
+            comment="完成一般，联系群众要更主动，学习计划要抓紧落实",
+            acting_user=users["branch_secretary"],
+        )
 
 
 def _year():
