@@ -332,7 +332,7 @@ def talk_list(user, *, branch_id: int | None = None, state: str = "") -> QuerySe
         qs = qs.filter(branch_id=branch_id)
     if state in TalkState.values:
         qs = qs.filter(state=state)
-    return qs.order_by("state", "due", "person__name", "pk")
+    return qs.order_by("state", "due", "result__score", "person__name", "pk")
 
 
 def find_talk(user, talk_id, action: str = "appraisal.view") -> Talk:

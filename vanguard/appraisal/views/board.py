@@ -108,8 +108,11 @@ def branch_board(request, cycle_id, branch_id):
         "officer": scope_of(request.user).allows_org("appraisal.view", branch),
         "today": timezone.localdate(),
     }
-    template = "appraisal/board_screen.html" if request.GET.get("screen") else "appraisal/board.html"
-    return render(request, template, context)
+    if request.GET.get("screen"):
+        # The screen orders by rank (which is by flag too) and leaves the groups out: the
+        # cards must read from across the room.
+        return render(request, "appraisal/board_screen.html", {**context, "by": "screen"})
+    return render(request, "appraisal/board.html", context)
 
 
 # --- talks ----------------------------------------------------------------------------------
