@@ -366,11 +366,13 @@ def _truthy(name):
 @pytest.fixture
 def redis_broker():
     """A Redis database of this xdist worker's own (10, 11, …) and a queue of this test's
-    own, so parallel workers and runs never take each other's messages."""
+    own, so parallel workers and runs never take each other's messages. The server is
+    127.0.0.1:6379 (VANGUARD_TEST_REDIS=host:port for another)."""
     import redis
 
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
-    url = f"redis://127.0.0.1:6379/{10 + int(worker) % 6 if worker.isdigit() else 10}"
+    server = os.environ.get("VANGUARD_TEST_REDIS", "127.0.0.1:6379")
+    url = f"redis://{server}/{10 + int(worker) % 6 if worker.isdigit() else 10}"
     client = redis.Redis.from_url(url, socket_connect_timeout=2)
     try:
         client.ping()
