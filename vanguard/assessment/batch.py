@@ -103,7 +103,7 @@ def run_committee_close(job_id: int) -> BatchJob | None:
             raise DomainError("党支部：已不存在", field="党支部", code="missing")
         close = selectors.month_close(branch, month)
         if close is not None and close.state != CloseState.DRAFT:
-            raise batch.Skip(f"{month:%Y-%m} 已{close.get_state_display()}，结果保持不变")
+            raise batch.Skip(f"{month:%Y-%m} 的结果{close.get_state_display()}，保持不变")
         try:
             services.close_month(branch=branch, month=month, acting_user=job.started_by)
         except DomainError as exc:
