@@ -36,6 +36,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.flag_board import bench_flag_board  # noqa: E402
 from bench.memory import count  # noqa: E402
 from bench.roster import Target, roster_regions, write_roster  # noqa: E402
 from vanguard.accounts.models import User  # noqa: E402
@@ -523,6 +524,7 @@ def main() -> None:
             ("pages", lambda: bench_pages(fig)),
             ("audit", lambda: bench_audit(fig)),
             ("board", lambda: bench_board(fig)),
+            ("flag_board", lambda: bench_flag_board(fig)),
         ]
         for name, step in steps:
             if only and name != "prepare" and name not in only:

@@ -228,14 +228,22 @@ class Board:
         return list(sections.values())
 
 
-def results_of(cycle: Cycle, branch: Organization) -> QuerySet[CycleResult]:
+def results_of(cycle: Cycle, branch: Organization) -> QuerySet:
+    """The rows of a branch's board as plain values (no model instances: a board holds up
+    to a hundred members and is shown on a wall for a whole meeting)."""
     return (
         CycleResult.objects.filter(cycle=cycle, branch=branch)
-        .select_related("person__group")
-        .only(
-            "id", "score", "flag", "rank", "incomplete", "person__id", "person__name", "person__group__name"
-        )
         .order_by("rank", "person__name", "id")
+        .values_list(
+            "person_id",
+            "person__name",
+            "person__group_id",
+            "person__group__name",
+            "score",
+            "flag",
+            "rank",
+            "incomplete",
+        )
     )
 
 
@@ -243,20 +251,21 @@ def board(cycle: Cycle, branch: Organization) -> Board:
     """The board of a branch in a published or archived cycle (empty before): one query."""
     entries = []
     if is_shown(cycle):
-        for r in results_of(cycle, branch):
-            group = r.person.group
-            entries.append(
-                Entry(
-                    person_id=r.person.pk,
-                    name=r.person.name,
-                    group_id=group.pk if group else None,
-                    group_name=group.name if group else "",
-                    score=r.score,
-                    flag=r.flag,
-                    rank=r.rank,
-                    incomplete=r.incomplete,
-                )
+        entries = [
+            Entry(
+                person_id=person_id,
+                name=name,
+                group_id=group_id,
+                group_name=group_name or "",
+                score=score,
+                flag=flag,
+                rank=rank,
+                incomplete=incomplete,
             )
+            for person_id, name, group_id, group_name, score, flag, rank, incomplete in results_of(
+                cycle, branch
+            )
+        ]
     tally = dict.fromkeys(FLAGS, 0)
     for e in entries:
         tally[e.flag] += 1

@@ -75,7 +75,8 @@ def test_the_board_shows_name_score_rank_and_the_flag_in_words(tree, users, logi
         assert _flag_of(html, person) == flag
     # The colour is also written out (print, colour-blind readers).
     assert re.search(
-        r"李党员</span>\s*<span class=\"facts\"><span class=\"score\">92\.0 分</span> · 第 1 名 · <span class=\"flag-name\">红旗",
+        r'李党员</span><span class="facts"><span class="score">92\.0 分</span> · <span class="flag-name">红旗</span></span>'
+        r'<span class="facts">第 1 名',
         html,
     )
     assert "郑灰" in html and "60.0 分" in html and "第 4 名" in html and "灰旗" in html
@@ -314,3 +315,15 @@ def test_a_member_finds_their_branch_board_from_the_index(tree, users, login, cy
 def test_a_committee_reaches_the_overview_from_the_index(tree, users, login, cycle):
     html = login(users[Role.COMMITTEE_SECRETARY]).get(reverse("appraisal:board_index")).content.decode()
     assert reverse("appraisal:board_overview", args=[cycle.pk]) in html
+
+
+def test_the_cards_escape_what_people_typed():
+    from decimal import Decimal
+
+    from vanguard.appraisal.board import Entry
+    from vanguard.appraisal.templatetags.flag_board import member_cards
+
+    e = Entry(1, "<b>张三</b>", 2, '第一"小组"&', Decimal("85.0"), "yellow", 3, False)
+    html = member_cards([e], show_group=True)
+    assert "<b>" not in html and "&lt;b&gt;张三" in html and "&quot;小组&quot;&amp;" in html
+    assert 'data-flag="yellow"' in html and "85.0 分" in html and "第 3 名" in html

@@ -103,6 +103,7 @@ def branch_board(request, cycle_id, branch_id):
         "shown": boards.is_shown(cycle),
         "by": by,
         "sections": board.by_group() if by == "group" else board.by_flag(),
+        "show_group": by == "flag",
         "cols": cols,
         "rows": rows,
         "officer": scope_of(request.user).allows_org("appraisal.view", branch),
