@@ -518,7 +518,7 @@ def explanation(appraisal: rules.Appraisal, weights: dict[str, int]) -> dict:
             {
                 "source": s.source,
                 "label": s.label,
-                "evaluators": s.evaluators,
+                "count": s.evaluators,
                 "kept": s.kept,
                 "dropped": [_plain(s.dropped[0]), _plain(s.dropped[1])] if s.dropped else None,
                 "mean": None if s.mean is None else _fmt(s.mean),
@@ -666,6 +666,7 @@ def request_close(*, cycle: Cycle, acting_user):
     from vanguard.appraisal.tasks import close_cycle_task
     from vanguard.core import batch, jobs
 
+    cycle = Cycle.objects.select_related("organization").get(pk=cycle.pk)
     if acting_user is not None and not may_manage(acting_user, cycle):
         raise DomainError("考核周期：不在您的管理范围内", field="考核周期", code="forbidden")
     if cycle.state != CycleState.OPEN:

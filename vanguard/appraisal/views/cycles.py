@@ -30,7 +30,7 @@ from vanguard.people.models import Person
 
 PAGE_SIZE = 50
 GRID_PAGE_SIZE = 40
-NAV = "appraisal"
+NAV = "appraisal_scoring"
 
 
 def _cycle(request, cycle_id, action="appraisal.view"):
