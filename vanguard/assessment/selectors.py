@@ -17,6 +17,7 @@ from vanguard.assessment.models import (
     MonthClose,
     MonthlyResult,
     ScoreEntry,
+    ScoringItem,
     ScoringRules,
     YearConfirmation,
 )
@@ -30,18 +31,37 @@ HIGHER_ROLES = {Role.ORG_DEPARTMENT, Role.COMMITTEE_SECRETARY, Role.COMMITTEE_OR
 def rules_in_force(*, branch: Organization, month: date) -> ScoringRules | None:
     """The version in force for the members of `branch` in `month`: among the branch and
     its ancestors, the deepest organisation with a version started by then, and its
-    latest such version (a committee's or branch's adaptation overrides the enterprise's)."""
+    latest such version (a committee's or branch's adaptation overrides the enterprise's).
+    One query: the candidate versions joined with their items (`rules.items.all()` is
+    then answered without another query; closing a month asks this once per branch)."""
     chain = [*branch.ancestor_ids, branch.pk]
     depth = {org_id: i for i, org_id in enumerate(chain)}
-    candidates = list(
-        ScoringRules.objects.filter(organization_id__in=chain, effective_from__lte=monthly.month_of(month))
-        .order_by("-effective_from")
-        .prefetch_related("items")
-    )
-    if not candidates:
+    rule_fields = [f.attname for f in ScoringRules._meta.concrete_fields]
+    item_fields = [f.attname for f in ScoringItem._meta.concrete_fields]
+    rows = ScoringRules.objects.filter(
+        organization_id__in=chain, effective_from__lte=monthly.month_of(month)
+    ).values_list(*rule_fields, *(f"items__{name}" for name in item_fields))
+    found: dict[int, tuple[ScoringRules, list[ScoringItem]]] = {}
+    db = ScoringRules.objects.db
+    width = len(rule_fields)
+    for row in rows:
+        rules_id = row[0]
+        if rules_id not in found:
+            found[rules_id] = (ScoringRules.from_db(db, rule_fields, row[:width]), [])
+        if row[width] is not None:  # a version without items still counts
+            found[rules_id][1].append(ScoringItem.from_db(db, item_fields, row[width:]))
+    if not found:
         return None
-    deepest = max(depth[r.organization_id] for r in candidates)
-    return next(r for r in candidates if depth[r.organization_id] == deepest)
+    deepest = max(depth[r.organization_id] for r, _ in found.values())
+    rules, items = max(
+        (v for v in found.values() if depth[v[0].organization_id] == deepest),
+        key=lambda v: v[0].effective_from,
+    )
+    items.sort(key=lambda it: (it.position, it.pk))  # ScoringItem.Meta.ordering
+    cached = rules.items.all()  # what prefetch_related("items") would leave
+    cached._result_cache, cached._prefetch_done = items, True
+    rules._prefetched_objects_cache = {"items": cached}
+    return rules
 
 
 def pure_rules(rules: ScoringRules) -> monthly.Rules:

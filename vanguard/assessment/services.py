@@ -399,7 +399,8 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
     month = monthly.month_of(month)
     if month > monthly.month_of(today or _today()):
         raise DomainError("月份：尚未开始，不能结算", field="月份", code="future")
-    _close_row(branch, month)
+    # The row exists (INSERT … ON CONFLICT DO NOTHING: no savepoint), then it is locked.
+    MonthClose.objects.bulk_create([MonthClose(branch=branch, month=month)], ignore_conflicts=True)
     close = MonthClose.objects.select_for_update().get(branch=branch, month=month)
     if close.state != CloseState.DRAFT:
         raise DomainError(
@@ -408,16 +409,17 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
     collect_automatic(branch=branch, month=month, today=today)
     rules = rules_in_force(branch=branch, month=month)
     pure = selectors.pure_rules(rules)
-    members = list(selectors.members_of_branch(branch))
+    members = list(selectors.members_of_branch(branch).values_list("pk", "group_id", named=True))
     entries = selectors.entries_by_person(branch=branch, month=month)
     scored = [(p, monthly.score_month(pure, entries.get(p.pk, ()))) for p in members]
     finals = _with_leaders(branch, rules, pure, scored)
     ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
-    close.results.all().delete()
+    if close.closed_at is not None:  # closed before (results are only written with closed_at)
+        close.results.all().delete()
     MonthlyResult.objects.bulk_create(
         MonthlyResult(
             close=close,
-            person=p,
+            person_id=p.pk,
             month=month,
             group_id=p.group_id,
             rules=rules,
@@ -432,7 +434,7 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
     )
     close.closed_at = timezone.now()
     close.closed_by = _user(acting_user)
-    close.save()
+    close.save(update_fields=["closed_at", "closed_by", "updated_at"])
     audit.record(
         actor=acting_user,
         action="assessment.close",
