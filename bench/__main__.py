@@ -141,7 +141,7 @@ def main() -> int:
         "--only",
         default="",
         help="run only these scenarios, comma-separated (the database is always prepared): "
-        "import, memory, pages, audit, board, close",
+        "import, memory, pages, audit, board, flag_board, close",
     )
     args = parser.parse_args()
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]

@@ -5,7 +5,8 @@
 Migrates, seeds (unless a seeded register of that size is there and --reuse), then
 measures the roster import, member search, a branch's member list and a member card,
 the import's peak memory at two file sizes, the audit of every admission dossier
-(违规发展党员排查) and the enterprise's pipeline board. Each figure comes with its goal and
+(违规发展党员排查), the enterprise's pipeline board and closing a month for the whole
+enterprise (`bench/month_close.py`). Each figure comes with its goal and
 the floor it is compared with. What does not exist yet in the code base is reported
 as "not available", and the rest goes on."""
 
@@ -38,6 +39,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench.flag_board import bench_flag_board  # noqa: E402
 from bench.memory import count  # noqa: E402
+from bench.month_close import bench_month_close  # noqa: E402
 from bench.roster import Target, roster_regions, write_roster  # noqa: E402
 from vanguard.accounts.models import User  # noqa: E402
 from vanguard.demo import catalog  # noqa: E402
@@ -525,6 +527,7 @@ def main() -> None:
             ("audit", lambda: bench_audit(fig)),
             ("board", lambda: bench_board(fig)),
             ("flag_board", lambda: bench_flag_board(fig)),
+            ("close", lambda: bench_month_close(fig)),
         ]
         for name, step in steps:
             if only and name != "prepare" and name not in only:
