@@ -8,6 +8,7 @@ from vanguard.accounts.models import Post
 from vanguard.accounts.policy import scope_of
 from vanguard.admission import calendar as admission_calendar
 from vanguard.appraisal import cards as appraisal_cards
+from vanguard.appraisal import talks as appraisal_talks
 from vanguard.core.models import AuditEntry
 from vanguard.organizations.selectors import visible_organizations
 from vanguard.people.selectors import visible_people
@@ -28,6 +29,11 @@ def home_summary(user, *, today: date) -> dict:
         card_todo = appraisal_cards.to_do(user)  # goal cards to confirm, self-checks to review
         if card_todo["cards"] or card_todo["checks"]:
             out["card_todo"] = card_todo
+        talk_todo = list(appraisal_talks.assigned_to(user)[:TODO_LIMIT])  # talks to hold or follow up
+        for talk in talk_todo:
+            talk.overdue = appraisal_talks.is_overdue(talk, today)
+        if talk_todo:
+            out["talk_todo"] = talk_todo
     if scope.may("person.view") and scope.grants:
         counts = visible_people(user).aggregate(
             total=Count("id"),

@@ -375,3 +375,27 @@ def test_a_member_never_sees_the_talk_pages_of_the_branch(talk, users, login):
     client = login(users["member"])
     assert client.get(reverse("appraisal:talks")).status_code == 403
     assert client.get(reverse("appraisal:talk", args=[talk.pk])).status_code == 403
+
+
+# --- the home page's to-do ------------------------------------------------------------------
+
+
+def test_the_assignee_finds_their_talks_on_the_home_page(talk, users, login):
+    html = login(users[Role.BRANCH_SECRETARY]).get(reverse("ui:home")).content.decode()
+    assert 'id="talk-todo"' in html and reverse("appraisal:talk", args=[talk.pk]) in html
+    talks.reassign(
+        talk=talk, assignee=users[Role.BRANCH_COMMITTEE_MEMBER], acting_user=users[Role.BRANCH_SECRETARY]
+    )
+    assert (
+        reverse("appraisal:talk", args=[talk.pk])
+        not in login(users[Role.BRANCH_SECRETARY]).get(reverse("ui:home")).content.decode()
+    )
+    html = login(users[Role.BRANCH_COMMITTEE_MEMBER]).get(reverse("ui:home")).content.decode()
+    assert reverse("appraisal:talk", args=[talk.pk]) in html and "李党员" in html
+
+
+def test_a_closed_talk_leaves_the_home_page(talked, users, login):
+    secretary = users[Role.BRANCH_SECRETARY]
+    talks.close_talk(talk=talked, on=TODAY, note="整改到位", acting_user=secretary, today=TODAY)
+    html = login(secretary).get(reverse("ui:home")).content.decode()
+    assert reverse("appraisal:talk", args=[talked.pk]) not in html
