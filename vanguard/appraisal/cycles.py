@@ -444,7 +444,7 @@ def record_score(
         if points is None:
             scores.pop(str(item.pk), None)
         else:
-            scores[str(item.pk)] = str(points)
+            scores[str(item.pk)] = _plain(points)
         item_ids = {
             str(pk)
             for pk in RubricItem.objects.filter(rubric_id=cycle.rubric_id).values_list("pk", flat=True)

@@ -162,13 +162,13 @@
   };
 
   function start() {
-    Array.prototype.forEach.call(document.querySelectorAll("table.grid[data-url]"), function (t) {
+    Array.prototype.forEach.call(document.querySelectorAll("table.score-grid[data-url]"), function (t) {
       t.gridController = new Grid(t);
     });
   }
 
   window.addEventListener("beforeunload", function (evt) {
-    var busy = Array.prototype.some.call(document.querySelectorAll("table.grid"), function (t) {
+    var busy = Array.prototype.some.call(document.querySelectorAll("table.score-grid"), function (t) {
       return t.gridController && t.gridController.pending > 0;
     });
     if (busy) { evt.preventDefault(); evt.returnValue = ""; }
