@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date
+from typing import NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
 
 from vanguard.accounts.models import Post, Role
 from vanguard.accounts.policy import scope_of
@@ -104,6 +105,33 @@ def group_leaders(branch: Organization) -> dict[int, int]:
     ).values_list("user__person_id", "organization_id"):
         found[person_id] = group_id
     return found
+
+
+class Member(NamedTuple):
+    pk: int
+    group_id: int | None
+
+
+def members_with_entries(branch: Organization, month: date) -> list[tuple[Member, list[monthly.Entry]]]:
+    """The branch's members (as `members_of_branch`, same order) each with their entries
+    of the month recorded for the branch, in one query (a LEFT JOIN on the month's
+    entries): closing a month reads this once per branch."""
+    rows = (
+        members_of_branch(branch)
+        .annotate(
+            month_entry=FilteredRelation(
+                "score_entries", condition=Q(score_entries__branch=branch, score_entries__month=month)
+            )
+        )
+        .values_list("pk", "group_id", "month_entry__item_id", "month_entry__points")
+    )
+    found: dict[int, tuple[Member, list[monthly.Entry]]] = {}
+    for pk, group_id, item_id, points in rows:
+        if pk not in found:
+            found[pk] = (Member(pk, group_id), [])
+        if item_id is not None:
+            found[pk][1].append(monthly.Entry(item_id, points))
+    return list(found.values())
 
 
 def entries_by_person(*, branch: Organization, month: date) -> dict[int, list[monthly.Entry]]:

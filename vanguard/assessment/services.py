@@ -409,9 +409,10 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
     collect_automatic(branch=branch, month=month, today=today)
     rules = rules_in_force(branch=branch, month=month)
     pure = selectors.pure_rules(rules)
-    members = list(selectors.members_of_branch(branch).values_list("pk", "group_id", named=True))
-    entries = selectors.entries_by_person(branch=branch, month=month)
-    scored = [(p, monthly.score_month(pure, entries.get(p.pk, ()))) for p in members]
+    scored = [
+        (p, monthly.score_month(pure, entries))
+        for p, entries in selectors.members_with_entries(branch, month)
+    ]
     finals = _with_leaders(branch, rules, pure, scored)
     ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
     if close.closed_at is not None:  # closed before (results are only written with closed_at)
