@@ -74,10 +74,10 @@ class InvalidInput(ValueError):
 def round_half_up(value: Fraction | Decimal | int, places: int = SCORE_PLACES) -> Decimal:
     """`value` rounded half away from zero to `places` decimals, exactly (no float):
     89.95 → 90.0, 89.949 → 89.9, Fraction(2699, 30) (89.9666…) → 90.0."""
-    q = Fraction(value)
-    scale = 10**places
-    n = math.floor(abs(q) * scale + Fraction(1, 2))
-    return Decimal(-n if q < 0 else n).scaleb(-places)
+    # floor(|q|·10^places + ½) in integers: q = num/den, so (2·|num|·10^places + den) // (2·den).
+    num, den = (value, 1) if isinstance(value, int) else value.as_integer_ratio()
+    n = (2 * abs(num) * 10**places + den) // (2 * den)
+    return Decimal(-n if num < 0 else n).scaleb(-places)
 
 
 def flag_for(score: Decimal) -> str:

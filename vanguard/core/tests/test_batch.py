@@ -65,6 +65,18 @@ def test_progress_is_written_after_each_item():
     assert seen == [0, 1, 2, 3]
 
 
+def test_a_large_job_writes_its_progress_every_nth_item(monkeypatch):
+    """3,000 branches must not rewrite a growing item list 3,000 times: at most
+    PROGRESS_WRITES writes, and the page still sees the bar move and every item."""
+    monkeypatch.setattr(batch, "PROGRESS_WRITES", 4)
+    job = new_job()
+    items = [batch.Item(n, f"支部{n}") for n in range(10)]
+    seen = []
+    done = batch.run(job.pk, items, lambda item: seen.append(BatchJob.objects.get(pk=job.pk).done))
+    assert seen == [0, 0, 0, 3, 3, 3, 6, 6, 6, 9]  # every 3rd item (10 ÷ 4, rounded up)
+    assert done.done == 10 and [r["label"] for r in done.items] == [i.label for i in items]
+
+
 def test_a_finished_job_is_not_run_again():
     job = new_job()
     batch.run(job.pk, ITEMS, lambda item: None)
