@@ -37,6 +37,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.appraisal import bench_cycle as bench_appraisal_cycle  # noqa: E402
 from bench.flag_board import bench_flag_board  # noqa: E402
 from bench.memory import count  # noqa: E402
 from bench.month_close import bench_month_close  # noqa: E402
@@ -526,6 +527,7 @@ def main() -> None:
             ("pages", lambda: bench_pages(fig)),
             ("audit", lambda: bench_audit(fig)),
             ("board", lambda: bench_board(fig)),
+            ("appraisal", lambda: bench_appraisal_cycle(fig)),
             ("flag_board", lambda: bench_flag_board(fig)),
             ("close", lambda: bench_month_close(fig)),
         ]

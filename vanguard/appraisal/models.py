@@ -20,6 +20,7 @@ change, an archived cycle's results never change, and talk entries are append-on
 from django.conf import settings
 from django.db import models
 
+from vanguard.core.encoders import ReadableJSONEncoder, RowJSONField
 from vanguard.core.models import TimeStampedModel
 
 
@@ -451,7 +452,7 @@ class CycleResult(models.Model):
     flag = models.CharField("旗帜", max_length=10, choices=Flag.choices)
     rank = models.PositiveIntegerField("支部排名")
     incomplete = models.BooleanField("评价来源不全", default=False)
-    explanation = models.JSONField("计算过程", default=dict)
+    explanation = RowJSONField("计算过程", default=dict, encoder=ReadableJSONEncoder)
     computed_at = models.DateTimeField("计算时间", auto_now=True)
 
     objects = ResultQuerySet.as_manager()

@@ -5,8 +5,9 @@ from celery import shared_task
 
 @shared_task(name="appraisal.close_cycle")
 def close_cycle_task(job_id: int, cycle_id: int, user_id: int | None = None) -> None:
-    """Closes a cycle as a `BatchJob`: one item per branch (its results computed and
-    replaced as a set in its own transaction), then one item for publishing. Run again
+    """Closes a cycle as a `BatchJob`: one item per branch, or per run of branches in a
+    large committee (`cycles.close_chunks`: at most 200), its results computed and
+    replaced as a set in its own transaction; then one item for publishing. Run again
     after a killed worker, it recomputes what is still open and publishes once."""
     from django.contrib.auth import get_user_model
 
@@ -16,8 +17,9 @@ def close_cycle_task(job_id: int, cycle_id: int, user_id: int | None = None) -> 
 
     user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     cycle = Cycle.objects.select_related("organization").get(pk=cycle_id)
-    by_id = {b.pk: b for b in cycles.branches(cycle)}
-    items = [batch.Item(b.pk, b.name) for b in by_id.values()]
+    chunks = cycles.close_chunks(cycle)  # one branch each, or a run of them in a large committee
+    by_id = {chunk[0].pk: chunk for chunk in chunks}
+    items = [batch.Item(chunk[0].pk, cycles.chunk_label(chunk)) for chunk in chunks]
     publish_item = batch.Item(0, "公示结果（挂旗）并生成谈话任务")
 
     def work(item: batch.Item) -> None:
@@ -27,7 +29,7 @@ def close_cycle_task(job_id: int, cycle_id: int, user_id: int | None = None) -> 
             if before != "open":
                 raise batch.Skip("已公示，结果不变")
             return
-        counted = cycles.close_branch(cycle=cycle, branch=by_id[item.id], acting_user=user)
+        counted = cycles.close_branches(cycle=cycle, branches=by_id[item.id], acting_user=user)
         if counted is None:
             raise batch.Skip("周期已公示，结果不变")
 

@@ -277,24 +277,24 @@ def test_a_close_killed_half_way_leaves_whole_branches_and_runs_again(tree, user
     b = make_person(tree.office_branch, name="王乙")
     evaluate(cycle, a, "organization", 91, ballot=cycles.ORGANIZATION_BALLOT)
     evaluate(cycle, b, "organization", 75, ballot=cycles.ORGANIZATION_BALLOT)
-    real = cycles._compute_branch
+    real = cycles._compute_branches
     calls = []
 
-    def dies_on_second(c, branch):
-        calls.append(branch)
+    def dies_on_second(c, branches):
+        calls.append(branches)
         if len(calls) == 2:
-            real(c, branch)
+            real(c, branches)
             raise SystemExit("worker killed")
-        return real(c, branch)
+        return real(c, branches)
 
-    monkeypatch.setattr(cycles, "_compute_branch", dies_on_second)
+    monkeypatch.setattr(cycles, "_compute_branches", dies_on_second)
     with pytest.raises(SystemExit):
         cycles.close_cycle(cycle=cycle, acting_user=None)
     assert list(CycleResult.objects.values_list("person__name", flat=True)) == [
         "张甲"
     ]  # the second rolled back
     assert Cycle.objects.get(pk=cycle.pk).state == CycleState.OPEN
-    monkeypatch.setattr(cycles, "_compute_branch", real)
+    monkeypatch.setattr(cycles, "_compute_branches", real)
     cycles.close_cycle(cycle=cycle, acting_user=None)
     assert sorted(CycleResult.objects.values_list("person__name", flat=True)) == ["张甲", "王乙"]
 
@@ -385,3 +385,21 @@ def test_two_closes_at_once_give_one_set(tree, make_person):
     assert errors == []
     assert CycleResult.objects.filter(cycle=cycle).count() == 6
     assert Cycle.objects.get(pk=cycle.pk).state == CycleState.PUBLISHED
+
+
+def test_a_large_committee_is_closed_in_at_most_close_steps_runs(tree, make_person, monkeypatch):
+    """Each run is one transaction and one step of the progress bar; every branch is
+    still ranked on its own."""
+    monkeypatch.setattr(cycles, "CLOSE_STEPS", 1)
+    cycle = open_cycle(tree.mine1)
+    a1, a2 = make_person(tree.branch1, name="张甲"), make_person(tree.branch1, name="李乙")
+    b = make_person(tree.office_branch, name="王丙")
+    evaluate(cycle, a1, "organization", 91, ballot=cycles.ORGANIZATION_BALLOT)
+    evaluate(cycle, a2, "organization", 85, ballot=cycles.ORGANIZATION_BALLOT)
+    evaluate(cycle, b, "organization", 75, ballot=cycles.ORGANIZATION_BALLOT)
+    chunks = cycles.close_chunks(cycle)
+    assert len(chunks) == 1 and len(chunks[0]) == 2
+    assert cycles.chunk_label(chunks[0]) == "综采一队党支部 至 机关第一党支部（2 个党支部）"
+    cycles.close_cycle(cycle=cycle, acting_user=None)
+    ranks = dict(CycleResult.objects.values_list("person__name", "rank"))
+    assert ranks == {"张甲": 1, "李乙": 2, "王丙": 1}
