@@ -506,6 +506,16 @@ def _fmt(value: Fraction | Decimal, places: int = 2) -> str:
     return str(rules.round_half_up(value, places))
 
 
+def explained(result: CycleResult) -> dict:
+    """The explanation a page shows for a result, written from what the close stored
+    (`rules.stored`); a result stored whole by an earlier version is shown as it is."""
+    data = result.explanation or {}
+    if "lines" in data or not data.get("sources"):
+        return data
+    appraisal = rules.restore(data)
+    return explanation(appraisal, {s.source: int(s.weight) for s in appraisal.sources})
+
+
 def explanation(appraisal: rules.Appraisal, weights: dict[str, int]) -> dict:
     """What a member may see of how their score was computed: per source the number of
     evaluations, the extremes dropped (values only), how many were kept, the mean, the
@@ -621,7 +631,7 @@ def _compute_branches(cycle: Cycle, branches: list[Organization]) -> int:
                 flag=r.appraisal.flag,
                 rank=r.rank,
                 incomplete=r.appraisal.incomplete,
-                explanation=explanation(r.appraisal, weights),
+                explanation=rules.stored(r.appraisal),
             )
             for r in scored
             if r.appraisal.score is not None  # nobody evaluated them at all: no result

@@ -477,6 +477,13 @@ class CycleResult(models.Model):
             raise ReadOnly("已归档的量化考核结果不能删除")
         return super().delete(*args, **kwargs)
 
+    @property
+    def explained(self) -> dict:
+        """How the score was computed, for a page: written from the stored facts."""
+        from vanguard.appraisal.cycles import explained
+
+        return explained(self)
+
     def _archived(self) -> bool:
         return Cycle.objects.filter(pk=self.cycle_id, state=CycleState.ARCHIVED).exists()
 

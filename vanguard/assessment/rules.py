@@ -205,6 +205,11 @@ def _score(totals: Mapping[str, tuple[Decimal, ...]], weights: Mapping[str, Deci
             kept = kept[1:-1]
         mean = Fraction(sum(kept)) / len(kept) if kept else None
         sources.append(SourceScore(source, mean, len(given), dropped, weights[source]))
+    return _combine(tuple(sources))
+
+
+def _combine(sources: tuple[SourceScore, ...]) -> Appraisal:
+    """The weighted mean of the sources' exact means, rounded once, and its flag."""
     incomplete = any(s.missing for s in sources)
     counted = [s for s in sources if s.counted]
     if not counted:
@@ -214,6 +219,41 @@ def _score(totals: Mapping[str, tuple[Decimal, ...]], weights: Mapping[str, Deci
     used = MappingProxyType({s.source: Fraction(s.weight) * 100 / total for s in counted})
     score = round_half_up(exact)
     return Appraisal(score, flag_for(score), incomplete, tuple(sources), used, exact)
+
+
+def stored(appraisal: Appraisal) -> dict[str, Any]:
+    """What an appraisal is rebuilt from (`restore`): per source the number of
+    evaluations, the extremes dropped, the exact mean as a fraction and the weight. A few
+    hundred bytes to keep on every result, from which the explanation is written again
+    exactly when a page shows it. No evaluator appears: there is none in an Appraisal."""
+    return {
+        "sources": [
+            {
+                "s": s.source,
+                "n": s.evaluators,
+                "mean": None if s.mean is None else f"{s.mean.numerator}/{s.mean.denominator}",
+                "drop": None if not s.dropped else [str(s.dropped[0]), str(s.dropped[1])],
+                "w": str(s.weight),
+            }
+            for s in appraisal.sources
+        ]
+    }
+
+
+def restore(data: Mapping[str, Any]) -> Appraisal:
+    """The appraisal `stored` kept: the same score, flag, weights used and explanation."""
+    return _combine(
+        tuple(
+            SourceScore(
+                d["s"],
+                None if d["mean"] is None else Fraction(d["mean"]),
+                d["n"],
+                None if d["drop"] is None else (Decimal(d["drop"][0]), Decimal(d["drop"][1])),
+                Decimal(d["w"]),
+            )
+            for d in data["sources"]
+        )
+    )
 
 
 # --- a set of members (the `appraisal_score` contract) ------------------------------------

@@ -226,18 +226,18 @@ def test_closing_scores_every_member_with_the_pure_rules(scored, users):
     )
     assert mine.score == expected.score == Decimal("88.6")
     assert (mine.flag, mine.incomplete) == ("yellow", False)
-    peer = mine.explanation["sources"][1]
+    peer = mine.explained["sources"][1]
     assert (peer["count"], peer["kept"], peer["dropped"], peer["mean"]) == (5, 3, ["95", "70"], "86.00")
-    assert mine.explanation["sources"][2]["count"] == 2  # the half-filled form does not count
-    assert mine.explanation["lines"] == expected.explain()
+    assert mine.explained["sources"][2]["count"] == 2  # the half-filled form does not count
+    assert mine.explained["lines"] == expected.explain()
 
 
 def test_a_missing_source_is_left_out_and_the_result_marked_incomplete(scored):
     cycles.close_cycle(cycle=scored.cycle, acting_user=None)
     only_org = _result(scored, scored.peers[0][0])
     assert (only_org.score, only_org.flag, only_org.incomplete) == (Decimal("95.0"), "red", True)
-    assert only_org.explanation["sources"][3]["weight_used"] == "100.00"
-    assert "评价不完整" in only_org.explanation["lines"][-1]
+    assert only_org.explained["sources"][3]["weight_used"] == "100.00"
+    assert "评价不完整" in only_org.explained["lines"][-1]
     assert not CycleResult.objects.filter(person=scored.peers[2][0]).exists()  # nobody evaluated them
 
 

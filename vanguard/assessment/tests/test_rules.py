@@ -418,6 +418,24 @@ def test_the_score_lies_between_the_lowest_and_highest_source_score(totals, weig
     assert sum(result.weights_used.values()) == 100
 
 
+@given(totals=sources_strategy, weights=weights_strategy())
+def test_a_stored_appraisal_is_restored_exactly(totals, weights):
+    """The appraisal close keeps `stored` on each result and pages explain it from
+    `restore`: the same score, flag, exact sum, weights used and explanation."""
+    import json
+
+    result = score_member(totals, weights)
+    again = rules.restore(json.loads(json.dumps(rules.stored(result))))
+    assert (again.score, again.flag, again.exact, again.incomplete) == (
+        result.score,
+        result.flag,
+        result.exact,
+        result.incomplete,
+    )
+    assert dict(again.weights_used) == dict(result.weights_used)
+    assert again.explain() == result.explain()
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
