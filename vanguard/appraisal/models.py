@@ -317,10 +317,17 @@ class Cycle(TimeStampedModel):
         verbose_name_plural = "量化考核周期"
         ordering = ["-year", "-quarter", "organization_id"]
         constraints = [
+            # One cycle per organisation and period (a yearly one has no quarter; two
+            # constraints because SQLite cannot treat NULLs as equal in one).
+            models.UniqueConstraint(
+                fields=["organization", "kind", "year"],
+                condition=models.Q(quarter__isnull=True),
+                name="cycle_unique_year",
+            ),
             models.UniqueConstraint(
                 fields=["organization", "kind", "year", "quarter"],
-                name="cycle_unique_period",
-                nulls_distinct=False,
+                condition=models.Q(quarter__isnull=False),
+                name="cycle_unique_quarter",
             ),
             models.CheckConstraint(
                 condition=models.Q(weight_self__lte=100)

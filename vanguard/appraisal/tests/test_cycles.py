@@ -403,3 +403,22 @@ def test_a_large_committee_is_closed_in_at_most_close_steps_runs(tree, make_pers
     cycles.close_cycle(cycle=cycle, acting_user=None)
     ranks = dict(CycleResult.objects.values_list("person__name", "rank"))
     assert ranks == {"张甲": 1, "李乙": 2, "王丙": 1}
+
+
+def test_the_database_keeps_one_cycle_per_organisation_and_period(tree):
+    """Also on SQLite, where a unique constraint cannot treat the yearly cycle's empty
+    quarter as equal: a second yearly cycle of the same year is refused by the database."""
+    from django.db import IntegrityError, transaction
+
+    first = open_cycle(tree.branch1)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cycle.objects.create(
+            organization=first.organization, kind=first.kind, year=first.year, rubric=first.rubric
+        )
+    Cycle.objects.create(
+        organization=first.organization, kind="quarterly", year=first.year, quarter=1, rubric=first.rubric
+    )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Cycle.objects.create(
+            organization=first.organization, kind="quarterly", year=first.year, quarter=1, rubric=first.rubric
+        )
