@@ -22,6 +22,7 @@ from vanguard.accounts.models import Post, Role, User
 from vanguard.admission.models import Dossier, Step
 from vanguard.core import audit
 from vanguard.core.errors import DomainError
+from vanguard.demo.activity import seed_activity
 from vanguard.demo.builder import GroupTreePlan, PeopleFactory, PersonDraft, plan_group
 from vanguard.demo.dossiers import DossierFactory, PersonRow, order_for_dossiers
 from vanguard.organizations.models import (
@@ -429,6 +430,9 @@ def seed_demo(
         report.people = members
         report.accounts = _accounts(plan, tree, kept, rng, factory)
         _dossiers(report, seed=seed, today=today, wanted=dossiers, log=log)
+        demo_branch = Post.objects.get(user__username="branch_secretary").organization
+        seed_activity(branch=demo_branch, today=today, seed=seed)
+        log(f"  {demo_branch.name}：月度考评、目标卡、上年度量化考核与挂旗")
         report.seconds = round(time.perf_counter() - started, 1)
         audit.record(
             actor="manage.py seed_demo",

@@ -162,9 +162,29 @@ def test_accounts_are_people_of_the_tree_holding_their_posts(seeded):
 
 
 def test_the_seed_leaves_one_summary_audit_row(seeded):
-    assert AuditEntry.objects.count() == 1
-    row = AuditEntry.objects.get()
-    assert row.action == "seed_demo" and row.changes["members"] == N
+    """The register and the tree are the seed's own writes: one summary row. The demo
+    branch's year of assessment is written through the services, as its accounts' work."""
+    row = AuditEntry.objects.get(action="seed_demo")
+    assert row.changes["members"] == N
+    others = AuditEntry.objects.exclude(action="seed_demo")
+    assert set(others.values_list("actor_name", flat=True)) <= {"branch_secretary", "branch_committee", ""}
+    assert (
+        not others.exclude(action__startswith="assessment.").exclude(action__startswith="appraisal.").exists()
+    )
+
+
+def test_the_demo_branch_has_a_year_of_assessment_to_show(seeded):
+    from vanguard.appraisal.models import CycleResult, CycleState, GoalCard, Talk
+    from vanguard.assessment.models import CloseState, MonthClose
+
+    branch = User.objects.get(username="branch_secretary").posts.get().organization
+    states = sorted(MonthClose.objects.filter(branch=branch).values_list("state", flat=True))
+    assert states == [CloseState.ARCHIVED, CloseState.ARCHIVED, CloseState.PUBLISHED]
+    assert GoalCard.objects.filter(branch=branch, state="confirmed").count() >= 10
+    published = CycleResult.objects.filter(cycle__state=CycleState.PUBLISHED, branch=branch)
+    assert published.count() == GoalCard.objects.filter(branch=branch).count()
+    assert set(published.values_list("flag", flat=True)) >= {"red", "yellow"}
+    assert Talk.objects.filter(branch=branch).count() == published.exclude(flag="red").count()
 
 
 def test_if_empty_does_nothing_the_second_time(seeded):
