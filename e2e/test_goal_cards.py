@@ -35,7 +35,7 @@ def test_fill_confirm_task_self_check_review(live_server, users, page, shot, pri
 
     # The member fills the five parts and submits the card.
     login(page, base, "member1")
-    page.get_by_role("link", name="量化考核").click()
+    page.get_by_role("link", name="填卡", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("党员争优目标计划卡")
     for label, text in PARTS.items():
         page.get_by_label(label).fill(text)
@@ -45,7 +45,7 @@ def test_fill_confirm_task_self_check_review(live_server, users, page, shot, pri
 
     # The branch secretary finds it on the overview and confirms it.
     login(page, base, "branch1_secretary")
-    page.get_by_role("link", name="量化考核").click()
+    page.get_by_role("link", name="填卡", exact=True).click()
     row = page.locator("#cards-table tr", has_text="李党员")
     expect(row).to_contain_text("已提交，待支部确认")
     row.get_by_role("link", name="李党员").click()
@@ -69,7 +69,7 @@ def test_fill_confirm_task_self_check_review(live_server, users, page, shot, pri
 
     # The member self-checks the first quarter.
     login(page, base, "member1")
-    page.get_by_role("link", name="量化考核").click()
+    page.get_by_role("link", name="填卡", exact=True).click()
     expect(page.locator("#card-grid")).to_contain_text("帮教一名新工人")
     page.get_by_role("link", name="第一季度自查").first.click()
     for label in PARTS:
@@ -82,7 +82,7 @@ def test_fill_confirm_task_self_check_review(live_server, users, page, shot, pri
 
     # The secretary reviews it; the review then shows on the card.
     login(page, base, "branch1_secretary")
-    page.get_by_role("link", name="量化考核").click()
+    page.get_by_role("link", name="填卡", exact=True).click()
     page.locator("#cards-table tr", has_text="李党员").get_by_role("link", name="李党员").click()
     page.get_by_role("link", name="第一季度自查").first.click()
     page.get_by_label("较好").check()
