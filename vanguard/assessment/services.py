@@ -375,7 +375,7 @@ def request_close(*, branch: Organization, month: date, acting_user) -> MonthClo
     close = _close_row(branch, month)
     if close.state != CloseState.DRAFT:
         raise DomainError(
-            f"月份：{month:%Y-%m} 已{close.get_state_display()}，不能重新结算", field="月份", code="closed"
+            f"月份：{month:%Y-%m} {close.get_state_display()}，不能重新结算", field="月份", code="closed"
         )
     enqueue(close_month_task, branch.pk, month.isoformat(), getattr(_user(acting_user), "pk", None))
     return close
@@ -404,7 +404,7 @@ def close_month(*, branch: Organization, month: date, acting_user, today: date |
     close = MonthClose.objects.select_for_update().get(branch=branch, month=month)
     if close.state != CloseState.DRAFT:
         raise DomainError(
-            f"月份：{month:%Y-%m} 已{close.get_state_display()}，不能重新结算", field="月份", code="closed"
+            f"月份：{month:%Y-%m} {close.get_state_display()}，不能重新结算", field="月份", code="closed"
         )
     collect_automatic(branch=branch, month=month, today=today)
     rules = rules_in_force(branch=branch, month=month)

@@ -359,3 +359,12 @@ def test_a_new_version_cannot_start_in_a_month_with_entries(tree, users, member,
         new_version(tree.branch1, MARCH)
     assert "考评记录" in str(e.value)
     assert new_version(tree.branch1, date(2026, 4, 1)).effective_from == date(2026, 4, 1)
+
+
+def test_a_published_month_refuses_a_new_close_in_plain_words(tree, default, users):
+    services.close_month(branch=tree.branch1, month=MARCH, acting_user=None, today=TODAY)
+    close = selectors.month_close(tree.branch1, MARCH)
+    services.publish(close=close, acting_user=None, today=TODAY)
+    with pytest.raises(DomainError) as exc:
+        services.close_month(branch=tree.branch1, month=MARCH, acting_user=None, today=TODAY)
+    assert exc.value.messages[0] == "月份：2026-03 已通报（异议期），不能重新结算"
