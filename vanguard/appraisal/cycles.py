@@ -39,7 +39,7 @@ from vanguard.appraisal.models import (
     Source,
 )
 from vanguard.assessment import rules
-from vanguard.core import audit
+from vanguard.core import audit, batch
 from vanguard.core.errors import DomainError, NotFoundOrForbidden, Problem
 from vanguard.organizations.models import Organization
 from vanguard.people.models import MEMBER_STATUSES, Person
@@ -577,9 +577,7 @@ CLOSE_STEPS = 200
 
 def close_chunks(cycle: Cycle) -> list[list[Organization]]:
     """The cycle's branches in tree order, cut into at most `CLOSE_STEPS` runs."""
-    found = branches(cycle)
-    size = max(1, -(-len(found) // CLOSE_STEPS))
-    return [found[i : i + size] for i in range(0, len(found), size)]
+    return batch.runs_of(branches(cycle), CLOSE_STEPS)
 
 
 def chunk_label(chunk: list[Organization]) -> str:
@@ -704,7 +702,11 @@ def publish(*, cycle: Cycle, acting_user, today: date | None = None) -> Cycle:
 
 
 def close_cycle(
-    *, cycle: Cycle, acting_user, on_branch: Callable[[Organization, int | None], None] | None = None
+    *,
+    cycle: Cycle,
+    acting_user,
+    on_branch: Callable[[Organization, int | None], None] | None = None,
+    today: date | None = None,
 ) -> Cycle:
     """Closes a cycle: every branch's results (one transaction each), then publishes.
     Idempotent: a published or archived cycle is left as it is."""
@@ -715,7 +717,7 @@ def close_cycle(
         if on_branch is not None:
             for branch in chunk:
                 on_branch(branch, counted)
-    return publish(cycle=cycle, acting_user=acting_user)
+    return publish(cycle=cycle, acting_user=acting_user, today=today)
 
 
 CLOSE_JOB = "appraisal.close_cycle"
@@ -726,7 +728,7 @@ def request_close(*, cycle: Cycle, acting_user):
     then the publishing). Returns the job; a close already under way is returned
     instead of starting a second one."""
     from vanguard.appraisal.tasks import close_cycle_task
-    from vanguard.core import batch, jobs
+    from vanguard.core import jobs
 
     cycle = Cycle.objects.select_related("organization").get(pk=cycle.pk)
     if acting_user is not None and not may_manage(acting_user, cycle):

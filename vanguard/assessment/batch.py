@@ -23,8 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from vanguard.accounts.policy import scope_of
-from vanguard.assessment import monthly, selectors, services
-from vanguard.assessment.models import CloseState
+from vanguard.assessment import monthly, services
 from vanguard.core import audit, batch
 from vanguard.core.errors import DomainError, NotFoundOrForbidden
 from vanguard.core.jobs import enqueue
@@ -87,8 +86,10 @@ def request_committee_close(
 
 
 def run_committee_close(job_id: int) -> BatchJob | None:
-    """The work of the job (called by the Celery task): every branch in its own
-    transaction, the progress written after each."""
+    """The work of the job (called by the Celery task): the branches in tree order, in
+    runs of whole branches (at most `batch.PROGRESS_WRITES` runs: one branch at a time
+    for a committee of up to 200, 16 for the enterprise's 3,074), each run one
+    transaction of `services.close_months`, the progress written after each run."""
     job = BatchJob.objects.select_related("started_by").filter(pk=job_id, kind=KIND).first()
     if job is None:
         return None
@@ -97,21 +98,20 @@ def run_committee_close(job_id: int) -> BatchJob | None:
     found = Organization.objects.in_bulk(ids)
     items = [batch.Item(pk, found[pk].name if pk in found else f"党支部 {pk}") for pk in ids]
 
-    def work(item: batch.Item) -> None:
-        branch = found.get(item.id)
-        if branch is None:
+    def work(run: list[batch.Item]) -> dict[int, str]:
+        missing = [item for item in run if item.id not in found]
+        if missing:
             raise DomainError("党支部：已不存在", field="党支部", code="missing")
-        close = selectors.month_close(branch, month)
-        if close is not None and close.state != CloseState.DRAFT:
-            raise batch.Skip(f"{month:%Y-%m} 的结果{close.get_state_display()}，保持不变")
-        try:
-            services.close_month(branch=branch, month=month, acting_user=job.started_by)
-        except DomainError as exc:
-            if {p.code for p in exc.problems} == {"closed"}:  # published meanwhile
-                raise batch.Skip(exc.args[0]) from None
-            raise
+        closed = services.close_months(
+            branches=[found[item.id] for item in run], month=month, acting_user=job.started_by
+        )
+        return {
+            pk: f"{month:%Y-%m} 的结果{c.close.get_state_display()}，保持不变"
+            for pk, c in closed.items()
+            if c.refused
+        }
 
-    return batch.run(job_id, items, work)
+    return batch.run_in_runs(job_id, batch.runs_of(items), work)
 
 
 # --- reads for the pages --------------------------------------------------------------------

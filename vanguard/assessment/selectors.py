@@ -4,10 +4,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from django.db.models import FilteredRelation, Prefetch, Q, QuerySet
+from django.db.models import F, FilteredRelation, Prefetch, Q, QuerySet
 
 from vanguard.accounts.models import Post, Role
 from vanguard.accounts.policy import scope_of
@@ -33,14 +34,21 @@ def rules_in_force(*, branch: Organization, month: date) -> ScoringRules | None:
     """The version in force for the members of `branch` in `month`: among the branch and
     its ancestors, the deepest organisation with a version started by then, and its
     latest such version (a committee's or branch's adaptation overrides the enterprise's).
-    One query: the candidate versions joined with their items (`rules.items.all()` is
-    then answered without another query; closing a month asks this once per branch)."""
-    chain = [*branch.ancestor_ids, branch.pk]
-    depth = {org_id: i for i, org_id in enumerate(chain)}
+    One query (see `rules_in_force_for`)."""
+    return rules_in_force_for([branch], month).get(branch.pk)
+
+
+def rules_in_force_for(branches: Sequence[Organization], month: date) -> dict[int, ScoringRules]:
+    """{branch id: the version in force} for many branches in one query: the candidate
+    versions of every organisation on their chains, joined with their items
+    (`rules.items.all()` is then answered without another query). Branches sharing a
+    version share one object. A branch with no version in force is left out."""
+    chains = {b.pk: [*b.ancestor_ids, b.pk] for b in branches}
+    org_ids = {org_id for chain in chains.values() for org_id in chain}
     rule_fields = [f.attname for f in ScoringRules._meta.concrete_fields]
     item_fields = [f.attname for f in ScoringItem._meta.concrete_fields]
     rows = ScoringRules.objects.filter(
-        organization_id__in=chain, effective_from__lte=monthly.month_of(month)
+        organization_id__in=org_ids, effective_from__lte=monthly.month_of(month)
     ).values_list(*rule_fields, *(f"items__{name}" for name in item_fields))
     found: dict[int, tuple[ScoringRules, list[ScoringItem]]] = {}
     db = ScoringRules.objects.db
@@ -51,18 +59,21 @@ def rules_in_force(*, branch: Organization, month: date) -> ScoringRules | None:
             found[rules_id] = (ScoringRules.from_db(db, rule_fields, row[:width]), [])
         if row[width] is not None:  # a version without items still counts
             found[rules_id][1].append(ScoringItem.from_db(db, item_fields, row[width:]))
-    if not found:
-        return None
-    deepest = max(depth[r.organization_id] for r, _ in found.values())
-    rules, items = max(
-        (v for v in found.values() if depth[v[0].organization_id] == deepest),
-        key=lambda v: v[0].effective_from,
-    )
-    items.sort(key=lambda it: (it.position, it.pk))  # ScoringItem.Meta.ordering
-    cached = rules.items.all()  # what prefetch_related("items") would leave
-    cached._result_cache, cached._prefetch_done = items, True
-    rules._prefetched_objects_cache = {"items": cached}
-    return rules
+    latest: dict[int, ScoringRules] = {}  # per organisation, its latest version started by then
+    for rules, items in found.values():
+        items.sort(key=lambda it: (it.position, it.pk))  # ScoringItem.Meta.ordering
+        cached = rules.items.all()  # what prefetch_related("items") would leave
+        cached._result_cache, cached._prefetch_done = items, True
+        rules._prefetched_objects_cache = {"items": cached}
+        held = latest.get(rules.organization_id)
+        if held is None or rules.effective_from > held.effective_from:
+            latest[rules.organization_id] = rules
+    in_force = {}
+    for branch_id, chain in chains.items():
+        deepest = next((latest[org_id] for org_id in reversed(chain) if org_id in latest), None)
+        if deepest is not None:
+            in_force[branch_id] = deepest
+    return in_force
 
 
 def pure_rules(rules: ScoringRules) -> monthly.Rules:
@@ -93,14 +104,15 @@ def members_of_branch(branch: Organization) -> QuerySet[Person]:
     ).order_by("group_id", "name", "pk")
 
 
-def group_leaders(branch: Organization) -> dict[int, int]:
-    """{person id: group id} of the branch's group leaders: the person linked (User.person_id)
-    to the user holding the active GROUP_LEADER post of a group of the branch."""
+def group_leaders(branch_ids: Iterable[int]) -> dict[int, int]:
+    """{person id: group id} of the branches' group leaders: the person linked
+    (User.person_id) to the user holding the active GROUP_LEADER post of a group of one
+    of the branches."""
     found = {}
     for person_id, group_id in Post.objects.filter(
         role=Role.GROUP_LEADER,
         ended_on__isnull=True,
-        organization__parent=branch,
+        organization__parent_id__in=list(branch_ids),
         user__person_id__isnull=False,
     ).values_list("user__person_id", "organization_id"):
         found[person_id] = group_id
@@ -112,26 +124,32 @@ class Member(NamedTuple):
     group_id: int | None
 
 
-def members_with_entries(branch: Organization, month: date) -> list[tuple[Member, list[monthly.Entry]]]:
-    """The branch's members (as `members_of_branch`, same order) each with their entries
-    of the month recorded for the branch, in one query (a LEFT JOIN on the month's
-    entries): closing a month reads this once per branch."""
+def members_with_entries(
+    branches: Sequence[Organization], month: date
+) -> dict[int, list[tuple[Member, list[monthly.Entry]]]]:
+    """{branch id: its members (as `members_of_branch`, same order), each with their
+    entries of the month recorded for that branch}, in one query for many branches (a
+    LEFT JOIN on the month's entries of the member's own branch): closing a month reads
+    this once per run of branches."""
+    found: dict[int, dict[int, tuple[Member, list[monthly.Entry]]]] = {b.pk: {} for b in branches}
     rows = (
-        members_of_branch(branch)
+        Person.objects.filter(branch__in=list(found), political_status__in=MEMBER_STATUSES, status="active")
         .annotate(
             month_entry=FilteredRelation(
-                "score_entries", condition=Q(score_entries__branch=branch, score_entries__month=month)
+                "score_entries",
+                condition=Q(score_entries__branch_id=F("branch_id"), score_entries__month=month),
             )
         )
-        .values_list("pk", "group_id", "month_entry__item_id", "month_entry__points")
+        .order_by("branch_id", "group_id", "name", "pk")
+        .values_list("branch_id", "pk", "group_id", "month_entry__item_id", "month_entry__points")
     )
-    found: dict[int, tuple[Member, list[monthly.Entry]]] = {}
-    for pk, group_id, item_id, points in rows:
-        if pk not in found:
-            found[pk] = (Member(pk, group_id), [])
+    for branch_id, pk, group_id, item_id, points in rows:
+        members = found[branch_id]
+        if pk not in members:
+            members[pk] = (Member(pk, group_id), [])
         if item_id is not None:
-            found[pk][1].append(monthly.Entry(item_id, points))
-    return list(found.values())
+            members[pk][1].append(monthly.Entry(item_id, points))
+    return {branch_id: list(members.values()) for branch_id, members in found.items()}
 
 
 def entries_by_person(*, branch: Organization, month: date) -> dict[int, list[monthly.Entry]]:

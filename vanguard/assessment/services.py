@@ -4,7 +4,7 @@ acting user, in one transaction, with an audit row (acting_user=None: the system
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,7 +28,7 @@ from vanguard.assessment.models import (
     ScoringRules,
     YearConfirmation,
 )
-from vanguard.core import audit
+from vanguard.core import audit, bulk
 from vanguard.core.errors import DomainError, Problem
 from vanguard.core.jobs import enqueue
 from vanguard.organizations.models import Organization
@@ -389,70 +389,134 @@ def _close_row(branch: Organization, month: date) -> MonthClose:
         return MonthClose.objects.get(branch=branch, month=month)
 
 
-@transaction.atomic
 def close_month(*, branch: Organization, month: date, acting_user, today: date | None = None) -> MonthClose:
     """Every member of the branch gets a result for the month. Idempotent: while the
     close is a draft, closing again recomputes the one set of results (entries recorded
     since count); once published it is refused. The MonthClose row is locked, so two
     closes at once run one after the other and leave one set."""
-    _scope_check(acting_user, branch, "assessment.close")
+    closed = close_months(branches=[branch], month=month, acting_user=acting_user, today=today)[branch.pk]
+    if closed.refused:
+        raise DomainError(closed.refused, field="月份", code="closed")
+    return closed.close
+
+
+@dataclass(frozen=True)
+class Closed:
+    """What closing did to one branch of a run: its close and how many members got a
+    result, or why it was left as it was (published or archived)."""
+
+    close: MonthClose
+    members: int = 0
+    refused: str = ""
+
+
+@transaction.atomic
+def close_months(
+    *, branches: Sequence[Organization], month: date, acting_user, today: date | None = None
+) -> dict[int, Closed]:
+    """Closes the month of a run of branches in one transaction, in a fixed number of
+    statements whatever the run's size (decision 0011): the close rows (INSERT … ON
+    CONFLICT DO NOTHING) locked in branch order, the rules in force of every branch, the
+    members with their entries, the old results of re-closed drafts, one insert of every
+    result, one update of the closes, one insert of their audit rows. A branch already
+    published or archived is left untouched and reported (`Closed.refused`). The run is
+    whole or nothing: a worker killed inside it leaves every branch of the run as it was."""
+    for branch in branches:
+        _scope_check(acting_user, branch, "assessment.close")
     month = monthly.month_of(month)
     if month > monthly.month_of(today or _today()):
         raise DomainError("月份：尚未开始，不能结算", field="月份", code="future")
-    # The row exists (INSERT … ON CONFLICT DO NOTHING: no savepoint), then it is locked.
-    MonthClose.objects.bulk_create([MonthClose(branch=branch, month=month)], ignore_conflicts=True)
-    close = MonthClose.objects.select_for_update().get(branch=branch, month=month)
-    if close.state != CloseState.DRAFT:
-        raise DomainError(
-            f"月份：{month:%Y-%m} {close.get_state_display()}，不能重新结算", field="月份", code="closed"
-        )
-    collect_automatic(branch=branch, month=month, today=today)
-    rules = rules_in_force(branch=branch, month=month)
-    pure = selectors.pure_rules(rules)
-    scored = [
-        (p, monthly.score_month(pure, entries))
-        for p, entries in selectors.members_with_entries(branch, month)
-    ]
-    finals = _with_leaders(branch, rules, pure, scored)
-    ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
-    if close.closed_at is not None:  # closed before (results are only written with closed_at)
-        close.results.all().delete()
-    MonthlyResult.objects.bulk_create(
-        MonthlyResult(
-            close=close,
-            person_id=p.pk,
-            month=month,
-            group_id=p.group_id,
-            rules=rules,
-            score=finals[p.pk][0],
-            group_rank=ranks[p.pk].group_rank,
-            branch_rank=ranks[p.pk].branch_rank,
-            qualified=finals[p.pk][1],
-            penalty=finals[p.pk][2],
-            explanation=finals[p.pk][3],
-        )
-        for p, s in scored
+    branches = sorted({b.pk: b for b in branches}.values(), key=lambda b: b.pk)
+    ids = [b.pk for b in branches]
+    MonthClose.objects.bulk_create(
+        [MonthClose(branch_id=pk, month=month) for pk in ids], ignore_conflicts=True
     )
-    close.closed_at = timezone.now()
-    close.closed_by = _user(acting_user)
-    close.save(update_fields=["closed_at", "closed_by", "updated_at"])
-    audit.record(
+    closes = {
+        c.branch_id: c
+        for c in MonthClose.objects.select_for_update()
+        .filter(branch_id__in=ids, month=month)
+        .order_by("branch_id")
+    }
+    outcome: dict[int, Closed] = {}
+    open_branches = []
+    for branch in branches:
+        close = closes[branch.pk]
+        if close.state != CloseState.DRAFT:
+            outcome[branch.pk] = Closed(
+                close, refused=f"月份：{month:%Y-%m} {close.get_state_display()}，不能重新结算"
+            )
+        else:
+            open_branches.append(branch)
+    if not open_branches:
+        return outcome
+    for branch in open_branches:
+        collect_automatic(branch=branch, month=month, today=today)
+    in_force = selectors.rules_in_force_for(open_branches, month)
+    missing = [b for b in open_branches if b.pk not in in_force]
+    if missing:  # a tree without rules yet: its default, then read again
+        for branch in missing:
+            ensure_default_rules(organization=branch)
+        in_force = selectors.rules_in_force_for(open_branches, month)
+    pure = {r.pk: selectors.pure_rules(r) for r in in_force.values()}
+    members = selectors.members_with_entries(open_branches, month)
+    leaders = (
+        selectors.group_leaders(b.pk for b in open_branches if in_force[b.pk].leader_group_weight)
+        if any(r.leader_group_weight for r in in_force.values())
+        else {}
+    )
+    again = [closes[b.pk].pk for b in open_branches if closes[b.pk].closed_at is not None]
+    if again:  # closed before (results are only written with closed_at)
+        MonthlyResult.objects.filter(close_id__in=again).delete()
+    rows = []
+    for branch in open_branches:
+        close, rules = closes[branch.pk], in_force[branch.pk]
+        scored = [(p, monthly.score_month(pure[rules.pk], entries)) for p, entries in members[branch.pk]]
+        finals = _with_leaders(rules, pure[rules.pk], scored, leaders)
+        ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
+        rows += [
+            {
+                "close": close.pk,
+                "person": p.pk,
+                "month": month,
+                "group": p.group_id,
+                "rules": rules.pk,
+                "score": finals[p.pk][0],
+                "group_rank": ranks[p.pk].group_rank,
+                "branch_rank": ranks[p.pk].branch_rank,
+                "qualified": finals[p.pk][1],
+                "penalty": finals[p.pk][2],
+                "explanation": finals[p.pk][3],
+            }
+            for p, _ in scored
+        ]
+        outcome[branch.pk] = Closed(close, members=len(scored))
+    now, user = timezone.now(), _user(acting_user)
+    bulk.insert_rows(MonthlyResult, rows, now=now)  # COPY on PostgreSQL (decision 0011)
+    done = [outcome[b.pk].close for b in open_branches]
+    MonthClose.objects.filter(pk__in=[c.pk for c in done]).update(
+        closed_at=now, closed_by=user, updated_at=now
+    )
+    for close in done:
+        close.closed_at, close.closed_by, close.updated_at = now, user, now
+    audit.record_many(
         actor=acting_user,
         action="assessment.close",
-        obj=close,
-        summary=f"{branch.name} {month:%Y-%m} 月度考评结算（{len(scored)} 人）",
+        entries=[
+            (outcome[b.pk].close, f"{b.name} {month:%Y-%m} 月度考评结算（{outcome[b.pk].members} 人）")
+            for b in open_branches
+        ],
     )
-    return close
+    return outcome
 
 
-def _with_leaders(branch, rules, pure, scored) -> dict[int, tuple]:
-    """(score, qualified, penalty, explanation) per member: a group leader's score blends
-    in the mean of the group's other members (`monthly.leader_score`, decision 0009)."""
+def _with_leaders(rules, pure, scored, leaders: dict[int, int]) -> dict[int, tuple]:
+    """(score, qualified, penalty, explanation) per member of one branch: a group leader's
+    score blends in the mean of the group's other members (`monthly.leader_score`,
+    decision 0009). `leaders`: {person id: group id} (`selectors.group_leaders`)."""
     finals = {p.pk: (s.score, s.qualified, s.penalty, s.explain(pure)) for p, s in scored}
     weight = rules.leader_group_weight
     if not weight:
         return finals
-    leaders = selectors.group_leaders(branch)
     by_group: dict[int, list] = {}
     for p, s in scored:
         if p.group_id is not None:

@@ -3,6 +3,7 @@ and its audit row land together or not at all."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from vanguard.core.context import current_ip
@@ -32,6 +33,28 @@ def record(
         summary=summary[:500],
         changes=_jsonable(changes or {}),
         ip=current_ip.get(),
+    )
+
+
+def record_many(*, actor, action: str, entries: Iterable[tuple[Any, str]]) -> list[AuditEntry]:
+    """One row per (object, summary), written in one statement: for a service that
+    changes many objects at once (closing a run of branches) and would otherwise send
+    one INSERT per object. The same rows `record` writes."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    name = (actor.get_username() if is_user else str(actor or ""))[:150]
+    ip = current_ip.get()
+    return AuditEntry.objects.bulk_create(
+        AuditEntry(
+            actor=actor if is_user else None,
+            actor_name=name,
+            action=action,
+            object_type=obj._meta.label_lower,
+            object_id=str(obj.pk),
+            summary=summary[:500],
+            changes={},
+            ip=ip,
+        )
+        for obj, summary in entries
     )
 
 

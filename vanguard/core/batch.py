@@ -36,8 +36,9 @@ is from `jobs.enqueue`'s on_commit): otherwise the progress is only seen at the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +47,7 @@ from vanguard.core.errors import DomainError
 from vanguard.core.models import BatchJob
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 DONE, SKIPPED, FAILED = "done", "skipped", "failed"
 OUTCOME_LABELS = {DONE: "完成", SKIPPED: "跳过", FAILED: "失败"}
@@ -184,23 +186,41 @@ def _reason(exc: Exception) -> str:
 def run(job_id: int, items: Iterable[Item], work: Callable[[Item], object]) -> BatchJob | None:
     """Runs `work` on every item, writing the progress after each. Returns the finished
     job, or None when there was nothing to run (finished already)."""
-    items = list(items)
+
+    def one(run: list[Item]) -> dict[int, str]:
+        try:
+            work(run[0])
+        except Skip as exc:
+            return {run[0].id: str(exc)}
+        return {}
+
+    return run_in_runs(job_id, [[item] for item in items], one)
+
+
+def runs_of(items: Sequence[T], steps: int | None = None) -> list[list[T]]:
+    """The items in order, cut into at most `steps` runs (default `PROGRESS_WRITES`) of
+    equal size: one item per run for a job of up to `steps` items."""
+    size = max(1, -(-len(items) // (steps or PROGRESS_WRITES)))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def run_in_runs(
+    job_id: int, runs: Iterable[list[Item]], work: Callable[[list[Item]], dict[int, str]]
+) -> BatchJob | None:
+    """Runs `work` on runs of items (one transaction per run, the context's own), writing
+    the progress after each run. `work(run)` does every item of the run and returns
+    {item id: reason} for the items it skipped. When a run of several items fails, each
+    of its items is tried alone, so one bad item is reported with its reason and the
+    others are done. Returns the finished job, or None when it was finished already."""
+    runs = [list(r) for r in runs if r]
+    items = [item for r in runs for item in r]
     if start(job_id, total=len(items)) is None:
         return None
     every = max(1, -(-len(items) // PROGRESS_WRITES))
     pending: list[tuple[Item, str, str]] = []
     try:
-        for item in items:
-            try:
-                work(item)
-            except Skip as exc:
-                pending.append((item, SKIPPED, str(exc)))
-            except Exception as exc:
-                if not isinstance(exc, DomainError):
-                    logger.exception("batch job %s: item %s failed", job_id, item.id)
-                pending.append((item, FAILED, _reason(exc)))
-            else:
-                pending.append((item, DONE, ""))
+        for batch_run in runs:
+            pending += _outcomes(job_id, batch_run, work)
             if len(pending) >= every:
                 steps(job_id, pending)
                 pending = []
@@ -212,3 +232,15 @@ def run(job_id: int, items: Iterable[Item], work: Callable[[Item], object]) -> B
         raise
     finish(job_id)
     return BatchJob.objects.get(pk=job_id)
+
+
+def _outcomes(job_id: int, items: list[Item], work) -> list[tuple[Item, str, str]]:
+    try:
+        skipped = work(items)
+    except Exception as exc:
+        if len(items) > 1:  # one of them is at fault: each alone
+            return [found for item in items for found in _outcomes(job_id, [item], work)]
+        if not isinstance(exc, DomainError):
+            logger.exception("batch job %s: item %s failed", job_id, items[0].id)
+        return [(items[0], FAILED, _reason(exc))]
+    return [(i, SKIPPED, skipped[i.id]) if i.id in skipped else (i, DONE, "") for i in items]

@@ -38,10 +38,9 @@ TASKS = ("带好一名新工人（师带徒）", "参与本区队隐患排查“
 
 
 def _month_back(day: date, n: int) -> date:
-    y, m = day.year, day.month - n
-    while m < 1:
-        y, m = y - 1, m + 12
-    return date(y, m, 1)
+    """The first day of the month n months before `day`'s (n < 0: after it)."""
+    y, m = divmod(day.year * 12 + day.month - 1 - n, 12)
+    return date(y, m + 1, 1)
 
 
 def _month_days(month: date, last: date) -> list[date]:
@@ -166,7 +165,7 @@ def _appraisal(branch, members, secretary, committee, today, rng) -> None:
                 )
             )
     Evaluation.objects.bulk_create(rows)
-    cycles.close_cycle(cycle=last_year, acting_user=secretary)
+    cycles.close_cycle(cycle=last_year, acting_user=secretary, today=today)
     open_talks = list(talks.talk_list(secretary, branch_id=branch.pk))
     if open_talks:
         talks.record_talk(

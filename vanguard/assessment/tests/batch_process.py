@@ -12,8 +12,8 @@ and VANGUARD_TEST_QUEUE in the environment. Each command prints one JSON line.
 - request ORG USER MONTH: `request_committee_close` as the user, sent to the broker
 - prepare MONTH: migrate, seed, report and request at once
 - worker [PAUSE_AT]: a solo worker on the queue; with PAUSE_AT=n it stops forever inside
-  the n-th branch's transaction, after the branch's results are written and before
-  they commit (a marker file named by VANGUARD_TEST_MARKER says so), to be killed there
+  the n-th branch's transaction (a committee of four closes one branch per run), after
+  the branch's results are written and before they commit (a marker file named by VANGUARD_TEST_MARKER says so), to be killed there
 - report ORG MONTH [JOB]: every branch's results and every job of the organisation
   (once JOB is finished)
 """
@@ -124,20 +124,20 @@ def _pause_inside_branch(n: int) -> None:
     its transaction is open."""
     from vanguard.core import audit
 
-    real = audit.record
+    real = audit.record_many
     seen = []
 
-    def record(**kwargs):
+    def record_many(**kwargs):
         result = real(**kwargs)
         if kwargs.get("action") == "assessment.close":
-            seen.append(kwargs["obj"].branch_id)
+            seen.extend(obj.branch_id for obj, _ in kwargs["entries"])
             if len(seen) == n:
                 with open(os.environ["VANGUARD_TEST_MARKER"], "w") as f:
-                    json.dump({"paused_in": kwargs["obj"].branch_id}, f)
+                    json.dump({"paused_in": seen[-1]}, f)
                 time.sleep(3600)
         return result
 
-    audit.record = record
+    audit.record_many = record_many
 
 
 def prepare(month: str) -> dict:

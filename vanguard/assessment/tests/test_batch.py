@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,13 +99,13 @@ def test_the_progress_is_written_after_each_branch(
     committee, django_capture_on_commit_callbacks, monkeypatch
 ):
     seen = []
-    real = services.close_month
+    real = services.close_months
 
-    def close_month(**kwargs):
+    def close_months(**kwargs):
         seen.append(BatchJob.objects.get().done)
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "close_month", close_month)
+    monkeypatch.setattr(services, "close_months", close_months)
     job = close_committee(committee, capture=django_capture_on_commit_callbacks)
     assert seen == [0, 1] and job.done == job.total == 2
 
@@ -150,14 +151,14 @@ def test_a_second_request_while_the_first_is_under_way_answers_the_first(committ
 def test_a_failing_branch_is_reported_and_the_others_are_closed(
     committee, django_capture_on_commit_callbacks, monkeypatch
 ):
-    real = services.close_month
+    real = services.close_months
 
-    def close_month(*, branch, **kwargs):
-        if branch.pk == committee.tree.office_branch.pk:
+    def close_months(*, branches, **kwargs):
+        if committee.tree.office_branch.pk in {b.pk for b in branches}:
             raise DomainError("考评办法：本月无可用版本", field="考评办法")
-        return real(branch=branch, **kwargs)
+        return real(branches=branches, **kwargs)
 
-    monkeypatch.setattr(services, "close_month", close_month)
+    monkeypatch.setattr(services, "close_months", close_months)
     job = close_committee(committee, capture=django_capture_on_commit_callbacks)
     assert (job.status, job.failed, job.succeeded) == ("done", 1, 1)
     assert job.items[1]["message"] == "考评办法：本月无可用版本"
@@ -175,25 +176,25 @@ def test_an_interruption_inside_a_branch_leaves_it_untouched_and_a_new_request_c
     branch's transaction, after its results were written."""
     from vanguard.core import audit
 
-    real = audit.record
+    real = audit.record_many
     closes = []
 
-    def record(**kwargs):
+    def record_many(**kwargs):
         found = real(**kwargs)
         if kwargs["action"] == "assessment.close":
-            closes.append(kwargs["obj"].branch_id)
+            closes.extend(obj.branch_id for obj, _ in kwargs["entries"])
             if len(closes) == 2:
                 raise Killed
         return found
 
-    monkeypatch.setattr(audit, "record", record)
+    monkeypatch.setattr(audit, "record_many", record_many)
     with pytest.raises(Killed):
         close_committee(committee, capture=django_capture_on_commit_callbacks)
     job = BatchJob.objects.get()
     assert (job.status, job.done) == ("running", 1)
     assert results_by_branch() == {committee.tree.branch1.pk: 3}  # the second: nothing
     assert not job.interrupted
-    monkeypatch.setattr(audit, "record", real)
+    monkeypatch.setattr(audit, "record_many", real)
     settings.BATCH_JOB_STALE_AFTER = 0  # as if ten minutes went by without progress
     job.refresh_from_db()
     assert job.interrupted
@@ -278,6 +279,125 @@ def test_a_party_group_or_a_month_not_begun_is_refused(committee, org, month, me
             organization=getattr(committee.tree, org), month=month, acting_user=None
         )
     assert e.value.messages == [message]
+
+
+# --- runs of branches (a large committee: decision 0011) -----------------------------------------
+
+
+def result_rows(month=MONTH):
+    return sorted(
+        MonthlyResult.objects.filter(month=month).values_list(
+            "person_id",
+            "close__branch_id",
+            "rules_id",
+            "score",
+            "group_rank",
+            "branch_rank",
+            "qualified",
+            "penalty",
+            "explanation",
+        )
+    )
+
+
+def test_a_run_of_branches_gives_the_results_of_closing_each_branch_alone(committee, make_person):
+    tree = committee.tree
+    make_person(tree.branch2, name="王党员", group=tree.group3)
+    rules = services.ensure_default_rules(organization=tree.branch1)
+    bonus = rules.items.get(name__startswith="合理化")
+    for name in ("周党员", "王党员"):
+        services.record_entry(person=Person.objects.get(name=name), item=bonus, on=ON, acting_user=None)
+    run = [tree.branch1, tree.office_branch, tree.branch2]
+    for branch in run:
+        services.close_month(branch=branch, month=MONTH, acting_user=None)
+    alone = result_rows()
+    closed = services.close_months(branches=run, month=MONTH, acting_user=None)  # drafts: closed again
+    assert {pk: (c.members, c.refused) for pk, c in closed.items()} == {
+        tree.branch1.pk: (3, ""),
+        tree.office_branch.pk: (2, ""),
+        tree.branch2.pk: (2, ""),
+    }
+    assert result_rows() == alone and len(alone) == 7
+    assert MonthClose.objects.filter(month=MONTH, closed_at__isnull=False).count() == 3
+    audited = AuditEntry.objects.filter(action="assessment.close").order_by("id")
+    assert [a.summary for a in audited][-3:] == [
+        f"综采一队党支部 {MONTH:%Y-%m} 月度考评结算（3 人）",
+        f"机关第一党支部 {MONTH:%Y-%m} 月度考评结算（2 人）",
+        f"掘进二队党支部 {MONTH:%Y-%m} 月度考评结算（2 人）",
+    ]
+
+
+def test_a_run_takes_the_same_statements_for_one_branch_or_several(committee, make_person):
+    """Closing is a fixed number of statements per run, not per branch (decision 0011)."""
+    tree = committee.tree
+    make_person(tree.branch2, name="王党员", group=tree.group3)
+    with CaptureQueriesContext(connection) as one:
+        services.close_months(branches=[tree.office_branch], month=MONTH, acting_user=None)
+    with CaptureQueriesContext(connection) as several:
+        services.close_months(
+            branches=[tree.branch1, tree.branch2], month=MONTH.replace(year=MONTH.year - 1), acting_user=None
+        )
+    assert len(several.captured_queries) == len(one.captured_queries) <= 10
+    assert MonthlyResult.objects.count() == 2 + 3 + 2
+
+
+def test_a_run_with_a_published_branch_closes_the_others_and_leaves_it_as_it_was(committee):
+    tree = committee.tree
+    close = services.close_month(branch=tree.office_branch, month=MONTH, acting_user=None)
+    services.publish(close=close, acting_user=None)
+    before = result_rows()
+    closed = services.close_months(branches=[tree.branch1, tree.office_branch], month=MONTH, acting_user=None)
+    assert closed[tree.office_branch.pk].refused == f"月份：{MONTH:%Y-%m} 已通报（异议期），不能重新结算"
+    assert closed[tree.branch1.pk].refused == "" and closed[tree.branch1.pk].members == 3
+    assert [r for r in result_rows() if r[1] == tree.office_branch.pk] == before
+    with pytest.raises(DomainError) as e:
+        services.close_month(branch=tree.office_branch, month=MONTH, acting_user=None)
+    assert e.value.messages == [f"月份：{MONTH:%Y-%m} 已通报（异议期），不能重新结算"]
+
+
+def test_a_run_outside_the_users_scope_is_refused_whole(committee, users):
+    tree = committee.tree
+    with pytest.raises(DomainError) as e:
+        services.close_months(
+            branches=[tree.branch1, tree.branch2], month=MONTH, acting_user=users[Role.COMMITTEE_SECRETARY]
+        )
+    assert e.value.messages == ["党支部：不在您的管理范围内"]
+    assert MonthlyResult.objects.count() == 0 and MonthClose.objects.count() == 0
+
+
+def test_a_large_committee_is_closed_in_runs_and_an_interruption_leaves_the_whole_run_untouched(
+    committee, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    """With two progress steps at most, 一矿党委's two branches are one run: killed inside
+    it, neither branch has results; the new request closes both, in one run."""
+    from vanguard.core import audit
+
+    monkeypatch.setattr(core_batch, "PROGRESS_WRITES", 1)
+    runs = []
+    real = services.close_months
+
+    def close_months(**kwargs):
+        runs.append([b.name for b in kwargs["branches"]])
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "close_months", close_months)
+    real_record = audit.record_many
+
+    def killed(**kwargs):
+        real_record(**kwargs)
+        raise Killed
+
+    monkeypatch.setattr(audit, "record_many", killed)
+    with pytest.raises(Killed):
+        close_committee(committee, capture=django_capture_on_commit_callbacks)
+    assert runs == [["综采一队党支部", "机关第一党支部"]]
+    assert results_by_branch() == {} and BatchJob.objects.get().done == 0
+    monkeypatch.setattr(audit, "record_many", real_record)
+    settings.BATCH_JOB_STALE_AFTER = 0
+    again = close_committee(committee, capture=django_capture_on_commit_callbacks)
+    assert (again.status, again.done, again.failed) == ("done", 2, 0)
+    assert [r["label"] for r in again.items] == ["综采一队党支部", "机关第一党支部"]
+    assert results_by_branch() == committee.sizes and len(runs) == 2
 
 
 # --- 2. the pages ---------------------------------------------------------------------------------

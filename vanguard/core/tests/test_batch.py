@@ -137,3 +137,62 @@ def test_fail_records_the_reason():
     batch.fail(job.pk, "参数：月份无效")
     job.refresh_from_db()
     assert (job.status, job.error, job.finished) == ("failed", "参数：月份无效", True)
+
+
+def test_runs_cut_the_items_into_at_most_the_given_number_of_equal_runs():
+    assert batch.runs_of(ITEMS, 200) == [[i] for i in ITEMS]
+    assert batch.runs_of(ITEMS, 2) == [ITEMS[:2], ITEMS[2:]]
+    assert batch.runs_of(ITEMS, 3) == [ITEMS[:2], ITEMS[2:]]
+    assert [len(r) for r in batch.runs_of(list(range(3074)))] == [16] * 192 + [2]
+    assert batch.runs_of([], 5) == []
+
+
+def test_a_run_reports_each_item_and_its_skipped_ones_with_the_reason():
+    job = new_job()
+    seen = []
+
+    def work(run):
+        seen.append([i.id for i in run])
+        return {3: "已通报，保持不变"} if any(i.id == 3 for i in run) else {}
+
+    done = batch.run_in_runs(job.pk, [ITEMS[:3], ITEMS[3:]], work)
+    assert seen == [[1, 2, 3], [4]]
+    assert [(r["label"], r["outcome"], r["message"]) for r in done.items] == [
+        ("甲", "done", ""),
+        ("乙", "done", ""),
+        ("丙", "skipped", "已通报，保持不变"),
+        ("丁", "done", ""),
+    ]
+    assert (done.total, done.done, done.skipped, done.failed) == (4, 4, 1, 0)
+
+
+def test_a_failing_run_is_done_again_item_by_item_so_only_the_bad_item_fails():
+    job = new_job()
+    seen = []
+
+    def work(run):
+        seen.append([i.id for i in run])
+        if any(i.id == 2 for i in run):
+            raise DomainError("考评办法：本月无可用版本", field="考评办法")
+        return {}
+
+    done = batch.run_in_runs(job.pk, [ITEMS[:3], ITEMS[3:]], work)
+    assert seen == [[1, 2, 3], [1], [2], [3], [4]]
+    assert [(r["label"], r["outcome"], r["message"]) for r in done.items] == [
+        ("甲", "done", ""),
+        ("乙", "failed", "考评办法：本月无可用版本"),
+        ("丙", "done", ""),
+        ("丁", "done", ""),
+    ]
+
+
+def test_progress_is_written_after_each_run():
+    job = new_job()
+    seen = []
+
+    def work(run):
+        seen.append(BatchJob.objects.get(pk=job.pk).done)
+        return {}
+
+    batch.run_in_runs(job.pk, [ITEMS[:2], ITEMS[2:]], work)
+    assert seen == [0, 2]

@@ -230,3 +230,18 @@ def test_mines_and_branches_scale_with_the_register(members, mines):
 )
 def test_chinese_numerals(n, text):
     assert chinese_numeral(n) == text
+
+
+@pytest.mark.parametrize("today", [date(2025, 12, 7), date(2026, 1, 10)])
+def test_the_demo_seeds_in_december_and_january_across_the_year_end(db, today):
+    """The demo branch's three closed months are counted back across the new year (a
+    December seed once asked for month 13)."""
+    from vanguard.assessment.models import MonthClose
+    from vanguard.demo.services import seed_demo
+
+    seed_demo(members=60, seed=3, today=today)
+    months = sorted(MonthClose.objects.values_list("month", flat=True))
+    first = date(today.year, today.month, 1)
+    expected = {1: [date(2025, 10, 1), date(2025, 11, 1), date(2025, 12, 1)]}
+    expected[12] = [date(2025, 9, 1), date(2025, 10, 1), date(2025, 11, 1)]
+    assert months == expected[first.month]
