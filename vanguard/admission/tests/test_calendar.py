@@ -160,9 +160,10 @@ def test_the_to_do_says_when_nothing_is_due(tree, users, client):
 
 
 def test_the_to_do_leaves_out_what_is_not_yet_due(tree, users, client, apply):
-    # Applied today: the talk falls due in a month, inside the window; a dossier with
-    # nothing due for months is not listed.
-    apply(tree.branch1, "郑今天", timezone.localdate())
+    # Applied five days ago: the talk falls due a month later, inside the 30-day window
+    # whatever the month's length (applied today, it is 31 days away after a long month);
+    # a dossier with nothing due for months is not listed.
+    apply(tree.branch1, "郑今天", timezone.localdate() - timedelta(days=5))
     client.force_login(users[Role.BRANCH_SECRETARY])
     (item,) = client.get(reverse("ui:home")).context["todo"]
     assert item.person_name == "郑今天" and item.severity in ("soon", "upcoming")
