@@ -67,7 +67,7 @@ class BatchJob(models.Model):
     """One piece of background batch work with a progress bar (closing a committee's
     month, an appraisal cycle, …). Kind-agnostic: the context that owns the work names
     its `kind`, keeps what it needs in `params` and reports each item through
-    `vanguard.core.batch`; the list of items with their outcome is kept in `items` so a
+    `vanguard.core.batch`; each item's outcome is a `BatchJobItem` row (`items`), so a
     page can show what was done, skipped or failed, and why. See
     docs/decisions/0010-batch-jobs.md."""
 
@@ -88,8 +88,6 @@ class BatchJob(models.Model):
     done = models.PositiveIntegerField("已处理", default=0)
     skipped = models.PositiveIntegerField("跳过", default=0)
     failed = models.PositiveIntegerField("失败", default=0)
-    # [{"id": …, "label": "…", "outcome": "done|skipped|failed", "message": "…"}, …]
-    items = models.JSONField("明细", default=list, blank=True)
     error = models.CharField("失败原因", max_length=500, blank=True)
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -139,3 +137,32 @@ class BatchJob(models.Model):
     @property
     def remaining(self) -> int:
         return max(self.total - self.done, 0)
+
+    @property
+    def items(self) -> list[dict]:
+        """The items processed so far, in order: [{"id", "label", "outcome", "message"}]."""
+        return [
+            {"id": r.item_id, "label": r.label, "outcome": r.outcome, "message": r.message}
+            for r in self.item_rows.order_by("seq")
+        ]
+
+
+class BatchJobItem(models.Model):
+    """One processed item of a batch job and its outcome. Rows are appended as the job
+    goes (a step inserts only its own items), never rewritten: a job of 3,000 branches
+    writes 3,000 short rows, not a list rewritten 200 times."""
+
+    job = models.ForeignKey(BatchJob, verbose_name="任务", on_delete=models.CASCADE, related_name="item_rows")
+    seq = models.PositiveIntegerField("序号")
+    item_id = models.BigIntegerField("对象编号")
+    label = models.CharField("名称", max_length=300)
+    outcome = models.CharField("结果", max_length=10)
+    message = models.CharField("说明", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "批量任务明细"
+        verbose_name_plural = "批量任务明细"
+        constraints = [models.UniqueConstraint(fields=["job", "seq"], name="core_batchjobitem_job_seq")]
+
+    def __str__(self):
+        return f"{self.label}：{self.outcome}"
