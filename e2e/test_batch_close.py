@@ -54,12 +54,18 @@ def test_the_committee_secretary_closes_every_branch_and_follows_a_link_to_the_r
     expect(rows.nth(0)).to_contain_text("综采一队党支部")
     expect(rows.nth(1)).to_contain_text("机关第一党支部")
     shot(page, "batch-close-done")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing runs off the side
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(page, "batch-close-done-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     rows.nth(0).get_by_role("link", name="综采一队党支部").click()
     results = page.locator("#results")
     expect(results.locator("tbody tr")).to_have_count(2)
     expect(results.locator("tbody tr", has_text="李党员")).to_contain_text("90.0")  # 100 − 10 (三违)
     expect(results.locator("tbody tr", has_text="钱党员")).to_contain_text("100.0")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "month-results-phone")
 
 
 def test_a_job_under_way_is_followed_on_its_page_until_it_is_finished(

@@ -98,10 +98,16 @@ def may_amend(user, branch: Organization) -> bool:
     return False
 
 
-def members_of_branch(branch: Organization) -> QuerySet[Person]:
+def members_of_branches(branch_ids: Iterable[int]) -> QuerySet[Person]:
+    """The active members (full and probationary) of the branches, branch by branch, in
+    the order the results list them (group, name)."""
     return Person.objects.filter(
-        branch=branch, political_status__in=MEMBER_STATUSES, status="active"
-    ).order_by("group_id", "name", "pk")
+        branch__in=list(branch_ids), political_status__in=MEMBER_STATUSES, status="active"
+    ).order_by("branch_id", "group_id", "name", "pk")
+
+
+def members_of_branch(branch: Organization) -> QuerySet[Person]:
+    return members_of_branches([branch.pk])
 
 
 def group_leaders(branch_ids: Iterable[int]) -> dict[int, int]:
@@ -133,14 +139,13 @@ def members_with_entries(
     this once per run of branches."""
     found: dict[int, dict[int, tuple[Member, list[monthly.Entry]]]] = {b.pk: {} for b in branches}
     rows = (
-        Person.objects.filter(branch__in=list(found), political_status__in=MEMBER_STATUSES, status="active")
+        members_of_branches(found)
         .annotate(
             month_entry=FilteredRelation(
                 "score_entries",
                 condition=Q(score_entries__branch_id=F("branch_id"), score_entries__month=month),
             )
         )
-        .order_by("branch_id", "group_id", "name", "pk")
         .values_list("branch_id", "pk", "group_id", "month_entry__item_id", "month_entry__points")
     )
     for branch_id, pk, group_id, item_id, points in rows:

@@ -469,27 +469,10 @@ def close_months(
         MonthlyResult.objects.filter(close_id__in=again).delete()
     rows = []
     for branch in open_branches:
-        close, rules = closes[branch.pk], in_force[branch.pk]
-        scored = [(p, monthly.score_month(pure[rules.pk], entries)) for p, entries in members[branch.pk]]
-        finals = _with_leaders(rules, pure[rules.pk], scored, leaders)
-        ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
-        rows += [
-            {
-                "close": close.pk,
-                "person": p.pk,
-                "month": month,
-                "group": p.group_id,
-                "rules": rules.pk,
-                "score": finals[p.pk][0],
-                "group_rank": ranks[p.pk].group_rank,
-                "branch_rank": ranks[p.pk].branch_rank,
-                "qualified": finals[p.pk][1],
-                "penalty": finals[p.pk][2],
-                "explanation": finals[p.pk][3],
-            }
-            for p, _ in scored
-        ]
-        outcome[branch.pk] = Closed(close, members=len(scored))
+        rules = in_force[branch.pk]
+        found = _result_rows(closes[branch.pk], rules, pure[rules.pk], members[branch.pk], leaders)
+        rows += found
+        outcome[branch.pk] = Closed(closes[branch.pk], members=len(found))
     now, user = timezone.now(), _user(acting_user)
     bulk.insert_rows(MonthlyResult, rows, now=now)  # COPY on PostgreSQL (decision 0011)
     done = [outcome[b.pk].close for b in open_branches]
@@ -507,6 +490,32 @@ def close_months(
         ],
     )
     return outcome
+
+
+def _result_rows(
+    close: MonthClose, rules: ScoringRules, pure, members, leaders: dict[int, int]
+) -> list[dict]:
+    """The result rows of one branch's members ((member, entries) pairs): scored by
+    `monthly.score_month`, group leaders blended, ranked in the branch and the group."""
+    scored = [(p, monthly.score_month(pure, entries)) for p, entries in members]
+    finals = _with_leaders(rules, pure, scored, leaders)
+    ranks = monthly.rank_branch([(p.pk, p.group_id, finals[p.pk][0]) for p, _ in scored])
+    return [
+        {
+            "close": close.pk,
+            "person": p.pk,
+            "month": close.month,
+            "group": p.group_id,
+            "rules": rules.pk,
+            "score": finals[p.pk][0],
+            "group_rank": ranks[p.pk].group_rank,
+            "branch_rank": ranks[p.pk].branch_rank,
+            "qualified": finals[p.pk][1],
+            "penalty": finals[p.pk][2],
+            "explanation": finals[p.pk][3],
+        }
+        for p, _ in scored
+    ]
 
 
 def _with_leaders(rules, pure, scored, leaders: dict[int, int]) -> dict[int, tuple]:

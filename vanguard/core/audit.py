@@ -10,7 +10,7 @@ from vanguard.core.context import current_ip
 from vanguard.core.models import AuditEntry
 
 
-def record(
+def entry(
     *,
     actor,
     action: str,
@@ -20,11 +20,13 @@ def record(
     object_type: str = "",
     object_id: str | int = "",
 ) -> AuditEntry:
+    """The audit row for one write, not yet saved (`record` saves it; `record_many`
+    saves many in one statement)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor if is_user else None,
         actor_name=(actor.get_username() if is_user else str(actor or ""))[:150],
         action=action,
@@ -36,25 +38,19 @@ def record(
     )
 
 
+def record(**kwargs) -> AuditEntry:
+    """Writes the audit row of one write (the arguments of `entry`)."""
+    row = entry(**kwargs)
+    row.save()
+    return row
+
+
 def record_many(*, actor, action: str, entries: Iterable[tuple[Any, str]]) -> list[AuditEntry]:
     """One row per (object, summary), written in one statement: for a service that
     changes many objects at once (closing a run of branches) and would otherwise send
     one INSERT per object. The same rows `record` writes."""
-    is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    name = (actor.get_username() if is_user else str(actor or ""))[:150]
-    ip = current_ip.get()
     return AuditEntry.objects.bulk_create(
-        AuditEntry(
-            actor=actor if is_user else None,
-            actor_name=name,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            summary=summary[:500],
-            changes={},
-            ip=ip,
-        )
-        for obj, summary in entries
+        entry(actor=actor, action=action, obj=obj, summary=summary) for obj, summary in entries
     )
 
 
